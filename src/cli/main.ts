@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { COMMANDS, type NounSpec } from './registry.js';
+import type { CommandModule } from './command.js';
+import type { GlobalOptions } from './context.js';
+import { examples } from './command.js';
+import type { Streams } from '../io/streams.js';
+import { ExitCode } from '../core/errors.js';
+
+/** Global options that take a value: skipped when finding which command was invoked. */
+const VALUED_GLOBALS = new Set(['--profile', '--region', '--endpoint-url']);
+
+export interface RunOptions {
+  /** Aborted on Ctrl-C / SIGTERM by main(); tests pass their own. */
+  signal?: AbortSignal;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The command path named by argv (e.g. ['config', 'list']), ignoring options. */
+export function invokedPath(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 3; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (token.startsWith('-')) {
+      if (VALUED_GLOBALS.has(token)) i++;
+      continue;
+    }
+    words.push(token);
+  }
+  return words[0] === 'help' ? words.slice(1) : words;
+}
+
+function buildProgram(streams: Streams): Command {
+  const program = new Command('iotctl');
+  const colorErr = streams.stderr.isTTY && !streams.env.NO_COLOR && !process.argv.includes('--no-color');
+  program
+    .description('AWS IoT from a terminal: device identity, policies, MQTT sessions and a built-in local AWS IoT Core.')
+    .version(version(), '-V, --version', 'print the version')
+    .option('--profile <name>', 'iotctl profile to use (env IOTCTL_PROFILE)')
+    .option('--region <region>', 'AWS region (default: profile, then the AWS SDK chain)')
+    .option('--endpoint-url <url>', 'control-plane endpoint URL (e.g. the local IoT Core)')
+    .option('--json', 'print results as JSON (streams: one object per line)')
+    .option('--no-color', 'never use colours (also NO_COLOR)')
+    .option('-q, --quiet', 'no progress or warnings on stderr')
+    .option('-v, --verbose', 'more detail on stderr')
+    .option('--debug', 'stack traces and wire detail on stderr')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void streams.stdout.write(s),
+      writeErr: (s) => void streams.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, colorErr ? '\u001b[31merror:\u001b[39m ' : 'error: ')),
+    });
+  examples(program, ['iotctl local start', 'iotctl config list --json', 'iotctl <command> --help']);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 failure, 2 usage error, 3 denied, 4 not found, 5 connection/TLS, 6 timeout, 130 interrupted.',
+  );
+  return program;
+}
+
+/** Declares every command (as summaries) and loads the one that was invoked. */
+async function declareCommands(program: Command, path: string[], bind: (cmd: Command, mod: CommandModule) => void): Promise<void> {
+  for (const noun of COMMANDS) {
+    const nounCmd = program.command(noun.name).summary(noun.summary).description(noun.summary);
+    inheritSettings(program, nounCmd);
+    if (noun.load) {
+      if (path[0] === noun.name) bind(nounCmd, await noun.load());
+      else nounCmd.allowUnknownOption().allowExcessArguments();
+      continue;
+    }
+    examples(nounCmd, noun.examples);
+    for (const verb of noun.verbs ?? []) {
+      const verbCmd = nounCmd.command(verb.name).summary(verb.summary).description(verb.summary);
+      inheritSettings(program, verbCmd);
+      if (path[0] === noun.name && path[1] === verb.name) bind(verbCmd, await verb.load());
+    }
+  }
+}
+
+function inheritSettings(program: Command, cmd: Command): void {
+  cmd.copyInheritedSettings(program);
+}
+
+function usageHint(path: string[]): string {
+  const known = COMMANDS.find((n: NounSpec) => n.name === path[0]);
+  const verb = known?.verbs?.find((v) => v.name === path[1]);
+  const shown = known ? (verb ? `${known.name} ${verb.name}` : known.name) : '';
+  return `run 'iotctl ${shown ? shown + ' ' : ''}--help' for usage`;
+}
+
+/**
+ * Runs the CLI in-process and returns the exit code. Never calls process.exit,
+ * so tests can call it directly.
+ */
+export async function run(argv: string[], streams: Streams, options: RunOptions = {}): Promise<number> {
+  const path = invokedPath(argv);
+  const program = buildProgram(streams);
+  const signal = options.signal ?? new AbortController().signal;
+  let exitCode: number = ExitCode.OK;
+
+  await declareCommands(program, path, (cmd, mod) => {
+    mod.configure(cmd);
+    cmd.action(async (...params: unknown[]) => {
+      const self = params[params.length - 1] as Command;
+      const { Context } = await import('./context.js');
+      const ctx = new Context(streams, globalOptions(self.optsWithGlobals()), signal);
+      try {
+        exitCode = (await mod.run(ctx, self.processedArgs, self.opts())) ?? ExitCode.OK;
+      } catch (err) {
+        exitCode = await reportFailure(ctx, err);
+      }
+    });
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return ExitCode.OK;
+      // Help shown because a group was called without a verb: the help is the message.
+      if (err.code !== 'commander.help') streams.stderr.write(`hint: ${usageHint(path)}\n`);
+      return ExitCode.USAGE;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+function globalOptions(raw: Record<string, unknown>): GlobalOptions {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    profile: text(raw.profile),
+    region: text(raw.region),
+    endpointUrl: text(raw.endpointUrl),
+    json: raw.json === true,
+    color: raw.color !== false,
+    quiet: raw.quiet === true,
+    verbose: raw.verbose === true,
+    debug: raw.debug === true,
+  };
+}
+
+async function reportFailure(ctx: import('./context.js').Context, err: unknown): Promise<number> {
+  const { toIotctlError } = await import('./failure.js');
+  const error = toIotctlError(err);
+  ctx.out.error(error);
+  if (ctx.globals.debug) {
+    const stack = (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack;
+    if (stack) ctx.streams.stderr.write(stack + '\n');
+  }
+  return error.exitCode;
+}
+
+/** The process entry (bin/iotctl.js): signals, stream errors, exit code. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
+    controller.abort(sig);
+    // Commands that hold connections clean up on the signal; give them a moment, then go.
+    setTimeout(() => process.exit(ExitCode.INTERRUPTED), 3000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // A closed pipe (`iotctl ... | head -1`) ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.OK);
+    throw err;
+  });
+  const { processStreams } = await import('../io/streams.js');
+  const code = await run(process.argv.slice(2), processStreams(), { signal: controller.signal });
+  process.exitCode = controller.signal.aborted && code === ExitCode.OK ? ExitCode.INTERRUPTED : code;
+}

@@ -1,0 +1,41 @@
+/**
+ * The settings a profile can hold. Each has a kebab-case name (config file and
+ * `config set`), an environment variable (IOTCTL_<NAME>), and a validator.
+ */
+
+export interface SettingSpec {
+  name: string;
+  description: string;
+  /** Secret values are masked in listings unless asked for. */
+  secret?: boolean;
+  /** Returns an error message for a bad value. */
+  validate?: (value: string) => string | undefined;
+  default?: string;
+}
+
+const oneOf = (...values: string[]) => (v: string) => (values.includes(v) ? undefined : `must be one of: ${values.join(', ')}`);
+const url = (v: string) => (/^https?:\/\/[^\s/]+/.test(v) ? undefined : 'must be an http:// or https:// URL');
+const port = (v: string) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'must be a port number (1-65535)');
+const region = (v: string) => (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v) ? undefined : 'must look like an AWS region, e.g. us-east-1');
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { name: 'region', description: 'AWS region (else the AWS SDK default chain: AWS_REGION, ~/.aws/config)', validate: region },
+  { name: 'aws-profile', description: 'profile in ~/.aws/config and ~/.aws/credentials to take credentials from' },
+  { name: 'endpoint-url', description: 'control-plane endpoint URL (e.g. the local IoT Core)', validate: url },
+  { name: 'data-endpoint', description: 'MQTT data endpoint host (else discovered with DescribeEndpoint iot:Data-ATS)' },
+  { name: 'mqtt-port', description: 'MQTT over mutual TLS port (default 8883)', validate: port },
+  { name: 'ws-port', description: 'MQTT over WebSockets port (default 443)', validate: port },
+  { name: 'ca-file', description: 'root CA file for the data endpoint' },
+  { name: 'auth', description: 'how MQTT sessions authenticate', validate: oneOf('mtls', 'sigv4', 'cognito') },
+  { name: 'access-key-id', description: 'access key id (only for the local IoT Core profile)' },
+  { name: 'secret-access-key', description: 'secret access key (only for the local IoT Core profile)', secret: true },
+  { name: 'local-data-dir', description: 'data directory of the local IoT Core' },
+];
+
+export function findSetting(name: string): SettingSpec | undefined {
+  return SETTINGS.find((s) => s.name === name);
+}
+
+export function envName(setting: string): string {
+  return 'IOTCTL_' + setting.toUpperCase().replace(/-/g, '_');
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { IotctlError, usageError, ExitCode } from '../core/errors.js';
+
+export interface WriteOptions {
+  /** File mode; secrets use 0o600. */
+  mode?: number;
+  /** Refuse to replace an existing file unless true. */
+  overwrite?: boolean;
+  /** The flag that allows overwriting, for the error hint. */
+  overwriteFlag?: string;
+}
+
+/**
+ * Writes a file atomically: a temporary file in the same directory, fsync, then
+ * rename. A crash never leaves a half-written file, and the mode is set before
+ * any content is written, so a secret is never readable by others.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  if (options.overwrite === false && (await exists(file))) {
+    throw usageError('FILE_EXISTS', `${file} already exists; refusing to overwrite it.`, `pass ${options.overwriteFlag ?? '--force'} to replace it`);
+  }
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const mode = options.mode ?? 0o644;
+  const handle = await fs.open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.chmod(mode);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a user-supplied file, turning I/O errors into one clear line. */
+export async function readUserFile(file: string, what = 'file'): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw fileError(err, file, what);
+  }
+}
+
+export function fileError(err: unknown, file: string, what = 'file'): IotctlError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return usageError('FILE_NOT_FOUND', `The ${what} ${file} does not exist.`, 'check the path');
+  if (code === 'EACCES' || code === 'EPERM') return usageError('FILE_NOT_READABLE', `The ${what} ${file} cannot be read (permission denied).`);
+  if (code === 'EISDIR') return usageError('FILE_IS_DIRECTORY', `The ${what} ${file} is a directory, not a file.`);
+  return new IotctlError('FILE_ERROR', `Cannot use the ${what} ${file}: ${(err as Error).message}`, { exitCode: ExitCode.FAILURE, cause: err });
+}

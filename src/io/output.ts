@@ -1,0 +1,166 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { IotctlError, usageError } from '../core/errors.js';
+import { colorLevel } from './color.js';
+import type { Streams, OutStream } from './streams.js';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  debug: boolean;
+  color: boolean;
+}
+
+export interface Spinner {
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  update(text: string): void;
+  stop(): void;
+}
+
+const silentSpinner: Spinner = { succeed() {}, fail() {}, update() {}, stop() {} };
+
+/**
+ * The two streams policy: results on stdout (JSON when --json), everything else
+ * (progress, spinners, warnings, prompts) on stderr. Spinners and prompts appear
+ * only on a TTY; colours only on a TTY unless forced.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly debug: boolean;
+  /** Colours for stdout. */
+  readonly c: ChalkInstance;
+  /** Colours for stderr. */
+  readonly ce: ChalkInstance;
+
+  constructor(
+    readonly streams: Streams,
+    options: OutputOptions,
+  ) {
+    this.json = options.json;
+    this.quiet = options.quiet;
+    this.verbose = options.verbose || options.debug;
+    this.debug = options.debug;
+    this.c = new Chalk({ level: this.json ? 0 : colorLevel(streams.stdout, streams.env, options.color) });
+    this.ce = new Chalk({ level: colorLevel(streams.stderr, streams.env, options.color) });
+  }
+
+  get stdout(): OutStream {
+    return this.streams.stdout;
+  }
+
+  get stderr(): OutStream {
+    return this.streams.stderr;
+  }
+
+  /** Whether a person is watching stderr (spinners, status lines). */
+  get interactive(): boolean {
+    return this.streams.stderr.isTTY === true && !this.quiet;
+  }
+
+  /** Whether we may ask questions: both stdin and stderr are terminals. */
+  get canPrompt(): boolean {
+    return this.streams.stdin.isTTY === true && this.streams.stderr.isTTY === true;
+  }
+
+  /** The command's result: one JSON document with --json, else the human rendering. */
+  result<T>(value: T, human: (value: T, c: ChalkInstance) => string): void {
+    if (this.json) {
+      this.stdout.write(JSON.stringify(value, null, 2) + '\n');
+      return;
+    }
+    const text = human(value, this.c);
+    if (text.length > 0) this.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** One record of a stream: one JSON object per line with --json. */
+  record<T>(value: T, human: (value: T, c: ChalkInstance) => string): boolean {
+    if (this.json) return this.stdout.write(JSON.stringify(value) + '\n');
+    const text = human(value, this.c);
+    return this.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** Informational chatter on stderr; only for a person at a terminal. */
+  info(message: string): void {
+    if (this.interactive) this.stderr.write(message + '\n');
+  }
+
+  /** Warnings go to stderr even off a TTY (CI logs keep them), but never with --quiet. */
+  warn(message: string): void {
+    if (!this.quiet) this.stderr.write(`${this.ce.yellow('warning:')} ${message}\n`);
+  }
+
+  /** --verbose detail on stderr. */
+  log(message: string): void {
+    if (this.verbose) this.stderr.write(this.ce.dim(message) + '\n');
+  }
+
+  /** The one error line (and hint) for a failed command. */
+  error(err: IotctlError): void {
+    if (this.json) {
+      const body = { error: { code: err.code, message: err.message, hint: err.hint, exitCode: err.exitCode, ...err.details } };
+      this.stderr.write(JSON.stringify(body) + '\n');
+      return;
+    }
+    this.stderr.write(`${this.ce.red('error:')} ${err.message}\n`);
+    if (err.hint) this.stderr.write(`${this.ce.dim('hint:')} ${err.hint}\n`);
+  }
+
+  /** A spinner on a TTY; a no-op elsewhere (with --verbose, the step is logged). */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.interactive || this.json) {
+      this.log(text);
+      return silentSpinner;
+    }
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text, stream: this.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false }).start();
+    return {
+      succeed: (t?: string) => void spinner.succeed(t),
+      fail: (t?: string) => void spinner.fail(t),
+      update: (t: string) => void (spinner.text = t),
+      stop: () => void spinner.stop(),
+    };
+  }
+
+  /** Runs a step with a spinner; the spinner fails with the step. */
+  async step<T>(text: string, work: () => Promise<T>, done?: (value: T) => string): Promise<T> {
+    const spinner = await this.spinner(text);
+    try {
+      const value = await work();
+      spinner.succeed(done ? done(value) : text);
+      return value;
+    } catch (err) {
+      spinner.fail(text);
+      throw err;
+    }
+  }
+
+  /**
+   * Asks for a missing value on a TTY. Without a TTY it fails with an error
+   * naming the flag, so a prompt never blocks a pipeline.
+   */
+  async prompt(question: { flag: string; message: string; default?: string; validate?: (v: string) => true | string }): Promise<string> {
+    if (!this.canPrompt) {
+      throw usageError('MISSING_VALUE', `${question.message.replace(/[:?]\s*$/, '')} is required.`, `pass ${question.flag}`);
+    }
+    const { input } = await import('@inquirer/prompts');
+    return input(
+      { message: question.message, default: question.default, validate: question.validate },
+      { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream },
+    );
+  }
+
+  async confirm(message: string, flag: string): Promise<boolean> {
+    if (!this.canPrompt) throw usageError('CONFIRMATION_REQUIRED', `${message} needs confirmation.`, `pass ${flag}`);
+    const { confirm } = await import('@inquirer/prompts');
+    return confirm({ message, default: false }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
+  }
+
+  async choose<T extends string>(message: string, flag: string, choices: { name: string; value: T; description?: string }[]): Promise<T> {
+    if (!this.canPrompt) throw usageError('MISSING_VALUE', `${message.replace(/[:?]\s*$/, '')} is required.`, `pass ${flag}`);
+    const { select } = await import('@inquirer/prompts');
+    return select({ message, choices }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
+  }
+}
