@@ -20,15 +20,17 @@ export interface GlobalOptions {
  * cancellation signal, and lazily computed configuration.
  */
 export class Context {
-  readonly out: Output;
   private configPromise?: Promise<ConfigFile>;
 
-  constructor(
+  private constructor(
     readonly streams: Streams,
     readonly globals: GlobalOptions,
     readonly signal: AbortSignal,
-  ) {
-    this.out = new Output(streams, globals);
+    readonly out: Output,
+  ) {}
+
+  static async create(streams: Streams, globals: GlobalOptions, signal: AbortSignal): Promise<Context> {
+    return new Context(streams, globals, signal, await Output.create(streams, globals));
   }
 
   get env(): NodeJS.ProcessEnv {

@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import type { Command as CommandType } from 'commander';
 import { COMMANDS, type NounSpec } from './registry.js';
 import type { CommandModule } from './command.js';
 import type { GlobalOptions } from './context.js';
 import { examples } from './command.js';
 import type { Streams } from '../io/streams.js';
 import { ExitCode } from '../core/errors.js';
+
+type Command = CommandType;
+type Commander = typeof import('commander');
+
+// require() skips the ESM wrapper's export scan of commander: a few ms of every start.
+const loadCommander = (): Commander => createRequire(import.meta.url)('commander') as Commander;
 
 /** Global options that take a value: skipped when finding which command was invoked. */
 const VALUED_GLOBALS = new Set(['--profile', '--region', '--endpoint-url']);
@@ -35,8 +42,8 @@ export function invokedPath(argv: string[]): string[] {
   return words[0] === 'help' ? words.slice(1) : words;
 }
 
-function buildProgram(streams: Streams): Command {
-  const program = new Command('iotctl');
+function buildProgram(commander: Commander, streams: Streams): Command {
+  const program = new commander.Command('iotctl');
   const colorErr = streams.stderr.isTTY && !streams.env.NO_COLOR && !process.argv.includes('--no-color');
   program
     .description('AWS IoT from a terminal: device identity, policies, MQTT sessions and a built-in local AWS IoT Core.')
@@ -100,8 +107,14 @@ function usageHint(path: string[]): string {
  * so tests can call it directly.
  */
 export async function run(argv: string[], streams: Streams, options: RunOptions = {}): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    // The most common scripted probe; answer it without building the command tree.
+    streams.stdout.write(version() + '\n');
+    return ExitCode.OK;
+  }
   const path = invokedPath(argv);
-  const program = buildProgram(streams);
+  const commander = loadCommander();
+  const program = buildProgram(commander, streams);
   const signal = options.signal ?? new AbortController().signal;
   let exitCode: number = ExitCode.OK;
 
@@ -110,7 +123,7 @@ export async function run(argv: string[], streams: Streams, options: RunOptions 
     cmd.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Command;
       const { Context } = await import('./context.js');
-      const ctx = new Context(streams, globalOptions(self.optsWithGlobals()), signal);
+      const ctx = await Context.create(streams, globalOptions(self.optsWithGlobals()), signal);
       try {
         exitCode = (await mod.run(ctx, self.processedArgs, self.opts())) ?? ExitCode.OK;
       } catch (err) {
@@ -122,7 +135,7 @@ export async function run(argv: string[], streams: Streams, options: RunOptions 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (err instanceof commander.CommanderError) {
       if (err.exitCode === 0) return ExitCode.OK;
       // Help shown because a group was called without a verb: the help is the message.
       if (err.code !== 'commander.help') streams.stderr.write(`hint: ${usageHint(path)}\n`);

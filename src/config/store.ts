@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { IotctlError, ExitCode } from '../core/errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { configFile } from './paths.js';
@@ -17,7 +17,8 @@ export async function readConfig(env: NodeJS.ProcessEnv): Promise<ConfigFile> {
   const file = configFile(env);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // Synchronous on purpose: one small file at startup, and it spares loading fs/promises.
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
     throw new IotctlError('CONFIG_UNREADABLE', `Cannot read the config file ${file}: ${(err as Error).message}`, { exitCode: ExitCode.FAILURE });

@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { IotctlError, usageError, ExitCode } from '../core/errors.js';
+
+// Unique within this process; the pid keeps processes apart and 'wx' refuses any clash.
+let tmpCounter = 0;
 
 export interface WriteOptions {
   /** File mode; secrets use 0o600. */
@@ -23,7 +25,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   if (options.overwrite === false && (await exists(file))) {
     throw usageError('FILE_EXISTS', `${file} already exists; refusing to overwrite it.`, `pass ${options.overwriteFlag ?? '--force'} to replace it`);
   }
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.${++tmpCounter}.tmp`);
   const mode = options.mode ?? 0o644;
   const handle = await fs.open(tmp, 'wx', mode);
   try {

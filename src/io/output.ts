@@ -1,6 +1,6 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import { IotctlError, usageError } from '../core/errors.js';
+import { type IotctlError, usageError } from '../core/errors.js';
 import { colorLevel } from './color.js';
+import { colorsFor, type Colors } from './colors.js';
 import type { Streams, OutStream } from './streams.js';
 
 export interface OutputOptions {
@@ -31,20 +31,27 @@ export class Output {
   readonly verbose: boolean;
   readonly debug: boolean;
   /** Colours for stdout. */
-  readonly c: ChalkInstance;
+  readonly c: Colors;
   /** Colours for stderr. */
-  readonly ce: ChalkInstance;
+  readonly ce: Colors;
 
-  constructor(
+  private constructor(
     readonly streams: Streams,
     options: OutputOptions,
+    colors: { stdout: Colors; stderr: Colors },
   ) {
     this.json = options.json;
     this.quiet = options.quiet;
     this.verbose = options.verbose || options.debug;
     this.debug = options.debug;
-    this.c = new Chalk({ level: this.json ? 0 : colorLevel(streams.stdout, streams.env, options.color) });
-    this.ce = new Chalk({ level: colorLevel(streams.stderr, streams.env, options.color) });
+    this.c = colors.stdout;
+    this.ce = colors.stderr;
+  }
+
+  static async create(streams: Streams, options: OutputOptions): Promise<Output> {
+    const stdout = await colorsFor(options.json ? 0 : colorLevel(streams.stdout, streams.env, options.color));
+    const stderr = await colorsFor(colorLevel(streams.stderr, streams.env, options.color));
+    return new Output(streams, options, { stdout, stderr });
   }
 
   get stdout(): OutStream {
@@ -66,7 +73,7 @@ export class Output {
   }
 
   /** The command's result: one JSON document with --json, else the human rendering. */
-  result<T>(value: T, human: (value: T, c: ChalkInstance) => string): void {
+  result<T>(value: T, human: (value: T, c: Colors) => string): void {
     if (this.json) {
       this.stdout.write(JSON.stringify(value, null, 2) + '\n');
       return;
@@ -76,7 +83,7 @@ export class Output {
   }
 
   /** One record of a stream: one JSON object per line with --json. */
-  record<T>(value: T, human: (value: T, c: ChalkInstance) => string): boolean {
+  record<T>(value: T, human: (value: T, c: Colors) => string): boolean {
     if (this.json) return this.stdout.write(JSON.stringify(value) + '\n');
     const text = human(value, this.c);
     return this.stdout.write(text.endsWith('\n') ? text : text + '\n');
