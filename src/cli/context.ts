@@ -21,6 +21,8 @@ export interface GlobalOptions {
  */
 export class Context {
   private configPromise?: Promise<ConfigFile>;
+  private iotPromise?: Promise<import('@aws-sdk/client-iot').IoTClient>;
+  private cognitoPromise?: Promise<import('@aws-sdk/client-cognito-identity').CognitoIdentityClient>;
 
   private constructor(
     readonly streams: Streams,
@@ -41,6 +43,23 @@ export class Context {
   config(): Promise<ConfigFile> {
     this.configPromise ??= import('../config/store.js').then((m) => m.readConfig(this.env));
     return this.configPromise;
+  }
+
+  /** Region, endpoint and credentials for AWS calls, from the settings. */
+  async awsTarget(commandFlags: SettingFlags = {}): Promise<import('../aws/target.js').AwsTarget> {
+    const { awsTarget } = await import('../aws/target.js');
+    return awsTarget(await this.settings(commandFlags));
+  }
+
+  /** The IoT control-plane client for the active profile (loads the AWS SDK on first use). */
+  async iot(): Promise<import('@aws-sdk/client-iot').IoTClient> {
+    this.iotPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).iotClient(t));
+    return this.iotPromise;
+  }
+
+  async cognitoIdentity(): Promise<import('@aws-sdk/client-cognito-identity').CognitoIdentityClient> {
+    this.cognitoPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).cognitoIdentityClient(t));
+    return this.cognitoPromise;
   }
 
   /** The active profile's settings, with the global flags (and any command flags) on top. */

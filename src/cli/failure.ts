@@ -9,7 +9,7 @@ export function toIotctlError(err: unknown): IotctlError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const message = e?.message ?? String(err);
   const name = e?.name ?? '';
-  if (e?.$metadata !== undefined) return awsError(name, message, err);
+  // Network errors first: the SDK also puts $metadata on them.
   switch (e?.code) {
     case 'ECONNREFUSED':
     case 'ECONNRESET':
@@ -24,6 +24,14 @@ export function toIotctlError(err: unknown): IotctlError {
       });
     case 'ETIMEDOUT':
       return new IotctlError('TIMEOUT', `Timed out: ${message}`, { exitCode: ExitCode.TIMEOUT, cause: err });
+  }
+  if (e?.$metadata !== undefined && name !== 'Error') return awsError(name, message, err);
+  if (message === 'Region is missing') {
+    return new IotctlError('NO_REGION', 'No AWS region is configured.', {
+      exitCode: ExitCode.USAGE,
+      hint: 'pass --region, set AWS_REGION, or run: iotctl config set region <region>',
+      cause: err,
+    });
   }
   if (name === 'CredentialsProviderError') {
     return new IotctlError('NO_CREDENTIALS', `No AWS credentials: ${message}`, {
