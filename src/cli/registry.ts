@@ -36,4 +36,37 @@ export const COMMANDS: NounSpec[] = [
       { name: 'path', summary: 'print the config file path', load: () => import('../commands/config/path.js') },
     ],
   },
+  {
+    name: 'thing',
+    summary: 'create, inspect and delete things; attach certificates to them',
+    examples: ['iotctl thing create pi01 --attr room=kitchen', 'iotctl thing list --json', 'iotctl thing attach pi01 --principal <cert ARN>'],
+    verbs: [
+      { name: 'create', summary: 'create a thing (CreateThing)', load: () => import('../commands/thing/create.js') },
+      { name: 'describe', summary: 'show a thing and its principals', load: () => import('../commands/thing/describe.js') },
+      { name: 'list', summary: 'list things, optionally by attribute or type', load: () => import('../commands/thing/list.js') },
+      { name: 'delete', summary: 'delete a thing (--force detaches its certificates)', load: () => import('../commands/thing/delete.js') },
+      { name: 'attach', summary: 'attach a certificate to a thing', load: () => import('../commands/thing/attach.js') },
+      { name: 'detach', summary: 'detach a certificate from a thing', load: () => import('../commands/thing/detach.js') },
+    ],
+  },
+  {
+    name: 'cert',
+    summary: 'register and manage device certificates',
+    examples: ['iotctl cert create --csr pi01.csr --out pi01.pem', 'iotctl cert list --status ACTIVE', 'iotctl cert delete <id> --force'],
+    verbs: [
+      { name: 'create', summary: 'register a certificate from a CSR (or --aws-keys)', load: () => import('../commands/cert/create.js') },
+      { name: 'list', summary: 'list certificates', load: () => import('../commands/cert/list.js') },
+      { name: 'describe', summary: 'show a certificate, its policies and things', load: () => import('../commands/cert/describe.js') },
+      { name: 'activate', summary: 'set a certificate ACTIVE', load: () => import('../commands/cert/activate.js') },
+      { name: 'deactivate', summary: 'set a certificate INACTIVE', load: () => import('../commands/cert/deactivate.js') },
+      { name: 'revoke', summary: 'set a certificate REVOKED', load: () => import('../commands/cert/revoke.js') },
+      { name: 'delete', summary: 'delete a certificate (--force cleans up first)', load: () => import('../commands/cert/delete.js') },
+    ],
+  },
+  {
+    name: 'ca',
+    summary: 'root CA certificates for the data endpoint',
+    examples: ['iotctl ca fetch --out root-ca.pem'],
+    verbs: [{ name: 'fetch', summary: 'write Amazon Root CA 1/3 (or the local CA)', load: () => import('../commands/ca/fetch.js') }],
+  },
 ];

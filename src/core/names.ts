@@ -1,0 +1,42 @@
+/**
+ * AWS IoT's name rules for things, policies, attributes and certificates
+ * (botocore patterns), checked before any call so a bad name is a usage error
+ * with a precise message instead of a round trip.
+ */
+
+export interface NameRule {
+  what: string;
+  pattern: RegExp;
+  min: number;
+  max: number;
+  allowed: string;
+}
+
+export const THING_NAME: NameRule = { what: 'thing name', pattern: /^[a-zA-Z0-9:_-]+$/, min: 1, max: 128, allowed: 'letters, digits, : _ -' };
+export const POLICY_NAME: NameRule = { what: 'policy name', pattern: /^[\w+=,.@-]+$/, min: 1, max: 128, allowed: 'letters, digits, _ + = , . @ -' };
+export const THING_TYPE_NAME: NameRule = { what: 'thing type name', pattern: /^[a-zA-Z0-9:_-]+$/, min: 1, max: 128, allowed: 'letters, digits, : _ -' };
+export const ATTRIBUTE_NAME: NameRule = { what: 'attribute name', pattern: /^[a-zA-Z0-9_.,@/:#-]+$/, min: 1, max: 128, allowed: 'letters, digits, _ . , @ / : # -' };
+export const ATTRIBUTE_VALUE: NameRule = { what: 'attribute value', pattern: /^[a-zA-Z0-9_.,@/:#=[\]-]*$/, min: 0, max: 800, allowed: 'letters, digits, _ . , @ / : # = [ ] -' };
+
+/** Why a name breaks the rule, or undefined when it is fine. */
+export function checkName(rule: NameRule, value: string): string | undefined {
+  if (value.length < rule.min) return `The ${rule.what} is empty.`;
+  if (value.length > rule.max) return `The ${rule.what} "${value.slice(0, 40)}..." is ${value.length} characters; at most ${rule.max} are allowed.`;
+  if (!rule.pattern.test(value)) return `The ${rule.what} "${value}" has characters AWS IoT does not allow (allowed: ${rule.allowed}).`;
+  return undefined;
+}
+
+const CERT_ID = /^[0-9a-f]{64}$/;
+const CERT_ARN = /^arn:aws[a-z-]*:iot:[a-z0-9-]+:\d{12}:cert\/([0-9a-f]{64})$/;
+
+/** A certificate id (64 lowercase hex) from an id or a certificate ARN; undefined if it is neither. */
+export function certificateIdOf(idOrArn: string): string | undefined {
+  const value = idOrArn.trim();
+  if (CERT_ID.test(value)) return value;
+  return CERT_ARN.exec(value)?.[1];
+}
+
+/** A Cognito identity id: `<region>:<uuid>`. */
+export function isCognitoIdentityId(value: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f-]{36}$/.test(value);
+}
