@@ -37,6 +37,18 @@ export const COMMANDS: NounSpec[] = [
     ],
   },
   {
+    name: 'keygen',
+    summary: 'make a private key locally (EC P-256 by default), mode 0600',
+    examples: ['iotctl keygen --out pi01.key'],
+    load: () => import('../commands/keygen.js'),
+  },
+  {
+    name: 'csr',
+    summary: 'certificate signing requests made locally',
+    examples: ['iotctl csr create --cn pi01 --new-key pi01.key --out pi01.csr'],
+    verbs: [{ name: 'create', summary: 'make a CSR (and optionally its key)', load: () => import('../commands/csr/create.js') }],
+  },
+  {
     name: 'thing',
     summary: 'create, inspect and delete things; attach certificates to them',
     examples: ['iotctl thing create pi01 --attr room=kitchen', 'iotctl thing list --json', 'iotctl thing attach pi01 --principal <cert ARN>'],
