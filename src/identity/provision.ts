@@ -1,0 +1,316 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { IoTClient } from '@aws-sdk/client-iot';
+import { IotctlError, ExitCode, usageError } from '../core/errors.js';
+import { DEVICE_FILE, type DeviceManifest } from '../device/folder.js';
+import { exists, writeFileAtomic } from '../io/files.js';
+import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
+import { thingPrincipals } from '../aws/principals.js';
+
+/**
+ * One-shot provisioning of a device: key and CSR made locally, certificate
+ * registered, thing and policy created or reused, attachments, endpoint, root
+ * CA, and a device folder. Transactional: every step done in this run is
+ * undone if a later one fails, and the certificate is activated only as the
+ * last AWS step, so even a killed run never leaves an ACTIVE orphan.
+ */
+
+export interface PolicyChoice {
+  name: string;
+  /** The document to create when the policy does not exist; undefined = reuse an existing policy as it is. */
+  document?: string;
+}
+
+export interface ProvisionPlan {
+  thingName: string;
+  outDir: string;
+  keySpec: KeySpec;
+  keyFormat: PrivateKeyFormat;
+  attributes?: Record<string, string>;
+  thingType?: string;
+  policy: PolicyChoice;
+  /** Replace files in an existing output folder. */
+  force: boolean;
+}
+
+export interface ProvisionEnvironment {
+  iot: IoTClient;
+  region: string;
+  /** MQTT port written to device.json (8883 on AWS; the local IoT Core's port locally). */
+  mqttPort: number;
+  rootCa: () => Promise<string>;
+  /** Runs one named step (a spinner on a TTY). */
+  step: <T>(title: string, work: () => Promise<T>) => Promise<T>;
+}
+
+export interface ProvisionResult {
+  thingName: string;
+  thingArn?: string;
+  certificateId: string;
+  certificateArn: string;
+  policyName: string;
+  endpoint: string;
+  port: number;
+  outDir: string;
+  files: { certificate: string; privateKey: string; rootCa: string; manifest: string };
+  created: { thing: boolean; policy: boolean };
+  /** True when the device was already provisioned and nothing changed. */
+  unchanged: boolean;
+}
+
+interface Undo {
+  what: string;
+  run: () => Promise<void>;
+}
+
+const FILES = { certificate: 'certificate.pem', privateKey: 'private.key', rootCa: 'root-ca.pem' } as const;
+
+type Sdk = typeof import('@aws-sdk/client-iot');
+
+interface ExistingState {
+  thingExists: boolean;
+  policyExists: boolean;
+  /** Set when the folder already holds this thing's active certificate. */
+  alreadyProvisioned?: ProvisionResult;
+}
+
+/** Looks at what exists, and refuses before creating anything if provisioning would be unsafe. */
+async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment): Promise<ExistingState> {
+  const { iot } = env;
+  const thing = await iot.send(new sdk.DescribeThingCommand({ thingName: plan.thingName })).catch(ignoreNotFound);
+  const policy = await iot.send(new sdk.GetPolicyCommand({ policyName: plan.policy.name })).catch(ignoreNotFound);
+
+  if (!policy && plan.policy.document === undefined) {
+    throw new IotctlError('POLICY_NOT_FOUND', `The policy ${plan.policy.name} does not exist.`, {
+      exitCode: ExitCode.NOT_FOUND,
+      hint: 'create it (iotctl policy create), or provision with --template to create one',
+    });
+  }
+  if (policy && plan.policy.document !== undefined && !sameDocument(policy.policyDocument, plan.policy.document)) {
+    throw usageError(
+      'POLICY_EXISTS_DIFFERENT',
+      `The policy ${plan.policy.name} already exists with a different document.`,
+      `reuse it as it is with --policy ${plan.policy.name}, or pick another name with --policy-name`,
+    );
+  }
+
+  if (thing) {
+    const active = await activeCertificates(sdk, env.iot, plan.thingName);
+    if (active.length > 0) {
+      const existing = await readExistingManifest(plan.outDir);
+      if (existing && active.includes(existing.certificateId ?? '')) {
+        return { thingExists: true, policyExists: Boolean(policy), alreadyProvisioned: resultFromManifest(plan, existing, thing.thingArn) };
+      }
+      throw new IotctlError(
+        'ALREADY_PROVISIONED',
+        `The thing ${plan.thingName} already has an ACTIVE certificate (${active.join(', ')}); provisioning again would create a second one.`,
+        { exitCode: ExitCode.FAILURE, hint: `keep using its device folder, or retire the old certificate first: iotctl cert delete ${active[0]} --force` },
+      );
+    }
+  }
+  if (!plan.force && (await folderHasFiles(plan.outDir))) {
+    throw usageError('OUTPUT_EXISTS', `The folder ${plan.outDir} already holds files.`, 'pass --force to replace them, or choose --out-dir');
+  }
+  return { thingExists: Boolean(thing), policyExists: Boolean(policy) };
+}
+
+async function activeCertificates(sdk: Sdk, iot: IoTClient, thingName: string): Promise<string[]> {
+  const active: string[] = [];
+  for (const principal of await thingPrincipals(iot, thingName)) {
+    const id = /:cert\/([0-9a-f]{64})$/.exec(principal)?.[1];
+    if (!id) continue;
+    const described = await iot.send(new sdk.DescribeCertificateCommand({ certificateId: id })).catch(ignoreNotFound);
+    if (described?.certificateDescription?.status === 'ACTIVE') active.push(id);
+  }
+  return active;
+}
+
+export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment): Promise<ProvisionResult> {
+  const sdk = await import('@aws-sdk/client-iot');
+  const pki = await import('../pki/index.js');
+  const { iot, step } = env;
+  const state = await step('Checking what already exists', () => inspect(sdk, plan, env));
+  if (state.alreadyProvisioned) return state.alreadyProvisioned;
+
+  const undo: Undo[] = [];
+  try {
+    const keyPair = await step('Making the private key and CSR on this machine', () => pki.generateKeyPair(plan.keySpec));
+    const csr = await pki.createCsr({ keyPair, subject: `CN=${plan.thingName}` });
+
+    // Registered INACTIVE, activated last: an interrupted run leaves no ACTIVE orphan.
+    const cert = await step('Registering the certificate', () =>
+      iot.send(new sdk.CreateCertificateFromCsrCommand({ certificateSigningRequest: csr, setAsActive: false })),
+    );
+    const certificateId = cert.certificateId!;
+    const certificateArn = cert.certificateArn!;
+    undo.push({
+      what: `certificate ${certificateId} deactivated and deleted`,
+      run: async () => {
+        await iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+        await iot.send(new sdk.DeleteCertificateCommand({ certificateId }));
+      },
+    });
+
+    let thingArn: string | undefined;
+    if (!state.thingExists) {
+      const thing = await step(`Creating the thing ${plan.thingName}`, () =>
+        iot.send(
+          new sdk.CreateThingCommand({
+            thingName: plan.thingName,
+            thingTypeName: plan.thingType,
+            attributePayload: plan.attributes ? { attributes: plan.attributes } : undefined,
+          }),
+        ),
+      );
+      thingArn = thing.thingArn;
+      undo.push({ what: `thing ${plan.thingName} deleted`, run: async () => void (await iot.send(new sdk.DeleteThingCommand({ thingName: plan.thingName }))) });
+    }
+
+    if (!state.policyExists) {
+      await step(`Creating the policy ${plan.policy.name}`, () =>
+        iot.send(new sdk.CreatePolicyCommand({ policyName: plan.policy.name, policyDocument: plan.policy.document })),
+      );
+      undo.push({ what: `policy ${plan.policy.name} deleted`, run: async () => void (await iot.send(new sdk.DeletePolicyCommand({ policyName: plan.policy.name }))) });
+    }
+
+    await step(`Attaching the policy ${plan.policy.name} to the certificate`, () =>
+      iot.send(new sdk.AttachPolicyCommand({ policyName: plan.policy.name, target: certificateArn })),
+    );
+    undo.push({
+      what: `policy ${plan.policy.name} detached`,
+      run: async () => void (await iot.send(new sdk.DetachPolicyCommand({ policyName: plan.policy.name, target: certificateArn }))),
+    });
+
+    await step(`Attaching the certificate to the thing ${plan.thingName}`, () =>
+      iot.send(new sdk.AttachThingPrincipalCommand({ thingName: plan.thingName, principal: certificateArn })),
+    );
+    undo.push({
+      what: `certificate detached from ${plan.thingName}`,
+      run: async () => void (await iot.send(new sdk.DetachThingPrincipalCommand({ thingName: plan.thingName, principal: certificateArn }))),
+    });
+
+    const endpoint = await step('Discovering the data endpoint (iot:Data-ATS)', async () => {
+      const found = await iot.send(new sdk.DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
+      return found.endpointAddress!;
+    });
+    const rootCa = await env.rootCa();
+
+    const manifest: DeviceManifest = {
+      version: 1,
+      thingName: plan.thingName,
+      clientId: plan.thingName,
+      endpoint,
+      port: env.mqttPort,
+      region: env.region,
+      certificateFile: FILES.certificate,
+      privateKeyFile: FILES.privateKey,
+      rootCaFile: FILES.rootCa,
+      certificateId,
+      certificateArn,
+      policyName: plan.policy.name,
+    };
+    await step(`Writing the device folder ${plan.outDir}`, () =>
+      writeDeviceFolder(plan.outDir, {
+        [FILES.certificate]: { data: cert.certificatePem!, mode: 0o644 },
+        [FILES.privateKey]: { data: pki.privateKeyToPem(keyPair.privateKey, plan.keyFormat), mode: 0o600 },
+        [FILES.rootCa]: { data: rootCa, mode: 0o644 },
+        [DEVICE_FILE]: { data: JSON.stringify(manifest, null, 2) + '\n', mode: 0o644 },
+      }),
+    );
+    undo.push({ what: `files in ${plan.outDir} removed`, run: () => removeDeviceFiles(plan.outDir) });
+
+    await step('Activating the certificate', () => iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' })));
+
+    return {
+      ...resultFromManifest(plan, manifest, thingArn),
+      created: { thing: !state.thingExists, policy: !state.policyExists },
+      unchanged: false,
+    };
+  } catch (err) {
+    throw await rollBack(err, undo);
+  }
+}
+
+/** Undoes the steps in reverse and returns an error that says what failed and what was rolled back. */
+async function rollBack(cause: unknown, undo: Undo[]): Promise<IotctlError> {
+  const undone: string[] = [];
+  const leftOver: string[] = [];
+  for (const step of undo.reverse()) {
+    try {
+      await step.run();
+      undone.push(step.what);
+    } catch (err) {
+      leftOver.push(`${step.what} FAILED (${(err as Error).message})`);
+    }
+  }
+  const { toIotctlError } = await import('../cli/failure.js');
+  const original = toIotctlError(cause);
+  const rolledBack = undone.length > 0 ? ` Rolled back: ${undone.join('; ')}.` : ' Nothing had been created.';
+  const stuck = leftOver.length > 0 ? ` Could NOT roll back: ${leftOver.join('; ')}.` : '';
+  return new IotctlError(original.code, `Provisioning failed: ${original.message}.${rolledBack}${stuck}`, {
+    exitCode: original.exitCode,
+    hint: original.hint,
+    cause,
+    details: { rolledBack: undone, notRolledBack: leftOver },
+  });
+}
+
+/** Writes every file atomically; the private key is 0600 before it holds a byte. */
+async function writeDeviceFolder(dir: string, files: Record<string, { data: string; mode: number }>): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const [name, file] of Object.entries(files)) {
+    await writeFileAtomic(path.join(dir, name), file.data, { mode: file.mode });
+  }
+}
+
+async function removeDeviceFiles(dir: string): Promise<void> {
+  for (const name of [...Object.values(FILES), DEVICE_FILE]) await fs.rm(path.join(dir, name), { force: true });
+  await fs.rmdir(dir).catch(() => {}); // only if now empty
+}
+
+async function folderHasFiles(dir: string): Promise<boolean> {
+  if (!(await exists(dir))) return false;
+  try {
+    return (await fs.readdir(dir)).length > 0;
+  } catch {
+    throw usageError('OUTPUT_NOT_A_FOLDER', `${dir} exists and is not a folder.`, 'choose another --out-dir');
+  }
+}
+
+async function readExistingManifest(dir: string): Promise<DeviceManifest | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, DEVICE_FILE), 'utf8')) as DeviceManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+function resultFromManifest(plan: ProvisionPlan, m: DeviceManifest, thingArn: string | undefined): ProvisionResult {
+  const at = (f: string) => path.join(plan.outDir, f);
+  return {
+    thingName: m.thingName,
+    thingArn,
+    certificateId: m.certificateId ?? '',
+    certificateArn: m.certificateArn ?? '',
+    policyName: m.policyName ?? plan.policy.name,
+    endpoint: m.endpoint,
+    port: m.port,
+    outDir: plan.outDir,
+    files: { certificate: at(m.certificateFile), privateKey: at(m.privateKeyFile), rootCa: at(m.rootCaFile), manifest: at(DEVICE_FILE) },
+    created: { thing: false, policy: false },
+    unchanged: true,
+  };
+}
+
+function sameDocument(a: string | undefined, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a ?? '')) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+function ignoreNotFound(err: { name?: string }): undefined {
+  if (err.name === 'ResourceNotFoundException') return undefined;
+  throw err;
+}
