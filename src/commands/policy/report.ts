@@ -1,0 +1,93 @@
+/** Human rendering of `iotctl policy test` / `explain` results: one readable screen. */
+import type { DecidingStatement, Decision, StatementTrace } from '../../core/policy/index.js';
+import type { Colors } from '../../io/colors.js';
+
+export interface MissingVariable {
+  name: string;
+  hint: string;
+}
+
+export interface TestReport {
+  decision: Decision;
+  allowed: boolean;
+  action: string;
+  resource: string;
+  deciding: DecidingStatement[];
+  missingVariables: MissingVariable[];
+  hints: string[];
+  warnings: string[];
+  principal: Record<string, string | string[] | null>;
+  policies: string[];
+  rolePolicies: string[] | null;
+  cognito: { decidedBy: string; reason: string; roleDecision: Decision; iotDecision: Decision } | null;
+  trace: StatementTrace[] | null;
+}
+
+const DECISION_TEXT: Record<Decision, string> = {
+  ALLOWED: 'ALLOWED',
+  EXPLICIT_DENY: 'DENIED (explicit deny)',
+  IMPLICIT_DENY: 'DENIED (implicit deny: no statement allows it)',
+};
+
+function statementName(s: { policyName: string; policyVersionId?: string; statementIndex: number; sid?: string }): string {
+  const version = s.policyVersionId !== undefined ? ` version ${s.policyVersionId}` : '';
+  const sid = s.sid !== undefined ? ` "${s.sid}"` : '';
+  return `${s.policyName}${version}, Statement[${s.statementIndex}]${sid}`;
+}
+
+function decidingLines(d: DecidingStatement, c: Colors): string[] {
+  const lines = [`  ${d.effect === 'Deny' ? 'denied' : 'allowed'} by ${c.bold(statementName(d))} (${d.effect})`, `      ${c.dim(JSON.stringify(d.statement))}`];
+  if (d.notResource) lines.push(`      resource matches none of its NotResource patterns`);
+  for (const r of d.matchedResources) lines.push(`      matched ${r}`);
+  return lines;
+}
+
+const yes = (c: Colors, ok: boolean) => (ok ? c.green('yes') : c.red('no '));
+
+function traceLines(t: StatementTrace, c: Colors): string[] {
+  const verdict = t.applies ? (t.effect === 'Deny' ? c.red('applies: denies') : c.green('applies: allows')) : c.dim('does not apply');
+  const lines = [`  ${c.bold(statementName(t))} (${t.effect}): ${verdict}`];
+  const a = t.action;
+  const actionText =
+    a.element === 'Action'
+      ? a.matched
+        ? `matched by ${JSON.stringify(a.matchedBy)}`
+        : `not in ${JSON.stringify(a.patterns)}`
+      : a.matched
+        ? `not excluded by NotAction ${JSON.stringify(a.patterns)}`
+        : `excluded by NotAction ${JSON.stringify(a.matchedBy)}`;
+  lines.push(`    ${a.element.padEnd(11)} ${yes(c, a.matched)} ${actionText}`);
+  const r = t.resource;
+  lines.push(`    ${r.element.padEnd(11)} ${yes(c, r.matched)}${r.element === 'NotResource' ? ' the resource must match none of:' : ''}`);
+  for (const p of r.patterns) {
+    const outcome = p.outcome === 'match' ? c.green('match   ') : p.outcome === 'no-match' ? c.dim('no match') : c.yellow('no value');
+    const from = p.substituted !== p.pattern ? c.dim(` (from ${p.pattern})`) : '';
+    const missing = p.missingVariables.length ? c.yellow(` ${p.missingVariables.map((m) => '${' + m + '}').join(', ')} has no value`) : '';
+    lines.push(`        ${outcome} ${p.substituted}${from}${missing}`);
+  }
+  if (t.conditions.entries.length === 0) lines.push(`    ${'Condition'.padEnd(11)} ${yes(c, true)} (none)`);
+  else {
+    lines.push(`    ${'Condition'.padEnd(11)} ${yes(c, t.conditions.matched)}`);
+    for (const e of t.conditions.entries) lines.push(`        ${e.matched ? c.green('true ') : c.red('false')} ${e.reason}`);
+  }
+  return lines;
+}
+
+export function formatReport(r: TestReport, c: Colors): string {
+  const head = r.allowed ? c.bold(c.green(DECISION_TEXT[r.decision])) : c.bold(c.red(DECISION_TEXT[r.decision]));
+  const lines = [`${head}  ${r.action} on ${r.resource}`];
+  if (r.cognito) lines.push(`  Cognito identity: ${r.cognito.reason} (role policy: ${r.cognito.roleDecision}, IoT policies: ${r.cognito.iotDecision})`);
+  for (const d of r.deciding) lines.push(...decidingLines(d, c));
+  for (const m of r.missingVariables) lines.push(`  ${c.yellow('missing:')} \${${m.name}} has no value: ${m.hint}`);
+  for (const w of r.warnings) lines.push(`  ${c.yellow('warning:')} ${w}`);
+  for (const h of r.hints) lines.push(`  ${c.dim('hint:')} ${h}`);
+  const who = Object.entries(r.principal)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : v}`);
+  lines.push(c.dim(`  as ${who.join(', ')}; policies: ${[...(r.rolePolicies ?? []).map((p) => `${p} (role)`), ...r.policies].join(', ')}`));
+  if (r.trace) {
+    lines.push('', 'Statement by statement:');
+    for (const t of r.trace) lines.push(...traceLines(t, c));
+  }
+  return lines.join('\n');
+}

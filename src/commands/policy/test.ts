@@ -1,0 +1,171 @@
+/**
+ * `iotctl policy test`: decides one request against policies and explains it.
+ * Three steps, kept apart so other policy sources (e.g. the policies attached
+ * to a certificate or Cognito identity, fetched from the control plane) can
+ * plug in: gather policies → prepare the request → evaluate and print.
+ */
+import type { Command } from 'commander';
+import { examples } from '../../cli/command.js';
+import type { Context } from '../../cli/context.js';
+import { ExitCode, usageError } from '../../core/errors.js';
+import {
+  combineCognito,
+  compileWildcard,
+  explain,
+  parseArn,
+  type Explanation,
+  type PolicyInput,
+  type StatementTrace,
+} from '../../core/policy/index.js';
+import { hintForVariable, prepareRequest, type PreparedRequest, type RequestFlags } from './request.js';
+import { formatReport, type TestReport } from './report.js';
+import { collect, readPolicyFile, requireValid } from './shared.js';
+
+export interface TestOptions extends RequestFlags {
+  policyFile?: string[];
+  rolePolicyFile?: string[];
+  explain?: boolean;
+}
+
+/** The policies a request is decided against. */
+export interface PolicySet {
+  /** IoT policies (from files, or attached to the principal). */
+  iot: PolicyInput[];
+  /** An authenticated Cognito identity's role policies: then both sides must allow. */
+  role?: PolicyInput[];
+}
+
+export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
+  cmd
+    .requiredOption('-a, --action <action>', 'iot:Connect, iot:Publish, iot:Subscribe, iot:Receive, iot:RetainPublish, ...')
+    .requiredOption('-r, --resource <name|arn>', 'a topic, topic filter or client id (made into the ARN the action needs), or a full ARN')
+    .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin)', collect)
+    .option('--role-policy-file <file>', "an authenticated Cognito identity's IAM role policy (repeatable): then both the role and the IoT policies must allow", collect)
+    .option('--client-id <id>', 'MQTT client id (default: the thing name; for iot:Connect, the resource)')
+    .option('--thing <name>', 'thing attached to the principal (sets iot:Connection.Thing.*; IsAttached=true)')
+    .option('--thing-type <type>', "the thing's type")
+    .option('--attr <name=value>', 'a thing attribute (repeatable)', collect)
+    .option('--cert <file>', 'the PEM client certificate (sets iot:Certificate.* and iot:CertificateId)')
+    .option('--cognito-id <id>', 'Cognito identity id (sets cognito-identity.amazonaws.com:sub)')
+    .option('--source-ip <ip>', 'client IP address (aws:SourceIp)')
+    .option('--var <name=value>', 'any other variable or condition key (repeatable; repeat a name for a list)', collect)
+    .option('--account <id>', 'account id in the request ARN (default 123456789012); the region comes from --region');
+  if (verb === 'test') cmd.option('--explain', 'add a statement-by-statement trace (same as iotctl policy explain)');
+  examples(cmd, [
+    `iotctl policy ${verb} -f home.json --action iot:Publish --resource home/123_aws_ave/door_1/open --client-id 123_aws_ave-alice`,
+    `iotctl policy ${verb} -f device.json --thing lamp-1 --action iot:Subscribe --resource 'things/lamp-1/#'`,
+    `iotctl policy ${verb} -f cognito.json --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource foo/us-east-1:0123abcd-0000-4000-8000-000000000000`,
+    `iotctl policy ${verb} -f p1.json -f p2.json --cert device.pem.crt --action iot:Connect --resource dev-1 --json`,
+  ]);
+  cmd.addHelpText('after', '\nExit codes: 0 allowed, 3 denied, 2 usage error or invalid policy.');
+}
+
+/** Policies from --policy-file / --role-policy-file, validated. */
+export async function gatherFromFiles(ctx: Context, options: TestOptions): Promise<PolicySet> {
+  const files = options.policyFile ?? [];
+  if (files.length === 0) {
+    throw usageError('POLICY_REQUIRED', 'No policy to test against.', 'pass --policy-file FILE (repeatable)');
+  }
+  const iot = await Promise.all(files.map(async (f) => requireValid(await readPolicyFile(f, ctx.streams.stdin, 'iot'), 'iot')));
+  const set: PolicySet = { iot };
+  if (options.rolePolicyFile?.length) {
+    set.role = await Promise.all(options.rolePolicyFile.map(async (f) => requireValid(await readPolicyFile(f, ctx.streams.stdin, 'iam'), 'iam')));
+  }
+  return set;
+}
+
+/** Hints when a statement would match in another region or account than the request's. */
+function scopeHints(trace: StatementTrace[], prepared: PreparedRequest): string[] {
+  const hints = new Set<string>();
+  const requested = parseArn(prepared.request.resource);
+  if (!requested) return [];
+  for (const t of trace) {
+    if (!t.action.matched || t.resource.matched || t.resource.element !== 'Resource') continue;
+    for (const p of t.resource.patterns) {
+      const arn = parseArn(p.substituted);
+      if (!arn || p.outcome === 'unresolved') continue;
+      const concrete = (s: string) => s !== requested.region && s !== requested.account && !/[*?]/.test(s);
+      const moved = `arn:${requested.partition}:${requested.service}:${arn.region}:${arn.account}:${requested.resource}`;
+      if (!compileWildcard(p.substituted)(moved)) continue;
+      if (arn.region !== requested.region && concrete(arn.region)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names region ${arn.region}: pass --region ${arn.region}`);
+      if (arn.account !== requested.account && concrete(arn.account)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names account ${arn.account}: pass --account ${arn.account}`);
+    }
+  }
+  return [...hints];
+}
+
+function principalSummary(prepared: PreparedRequest): TestReport['principal'] {
+  const ctx = prepared.context;
+  return {
+    'client id': ctx.clientId ?? null,
+    thing: ctx.thing?.name ?? null,
+    'thing type': ctx.thing?.typeName ?? null,
+    certificate: ctx.certificate?.id ?? null,
+    'cognito id': ctx.cognito?.identityId ?? null,
+    'source ip': ctx.sourceIp ?? null,
+    region: prepared.region,
+    account: prepared.account,
+  };
+}
+
+/** Decides the request against the set and builds the report (pure apart from the inputs). */
+export function decide(set: PolicySet, prepared: PreparedRequest, withTrace: boolean): TestReport {
+  const iot = explain(set.iot, prepared.request, prepared.context);
+  let main: Pick<Explanation, 'decision' | 'allowed' | 'deciding' | 'missingVariables'> = iot;
+  let trace = iot.trace;
+  let cognito: TestReport['cognito'] = null;
+  if (set.role) {
+    const role = explain(set.role, prepared.request, prepared.context);
+    const combined = combineCognito(role, iot);
+    const sides = combined.decidedBy === 'both' ? [role, iot] : combined.decidedBy === 'iam' ? [role] : [iot];
+    main = { ...combined, deciding: combined.allowed || combined.decision === 'EXPLICIT_DENY' ? sides.flatMap((s) => s.deciding) : [] };
+    trace = [...role.trace, ...iot.trace];
+    cognito = { decidedBy: combined.decidedBy, reason: combined.reason, roleDecision: role.decision, iotDecision: iot.decision };
+  }
+  return {
+    decision: main.decision,
+    allowed: main.allowed,
+    action: prepared.request.action,
+    resource: prepared.request.resource,
+    deciding: main.deciding,
+    missingVariables: main.missingVariables.map((name) => ({ name, hint: hintForVariable(name) })),
+    hints: main.allowed ? [] : scopeHints(trace, prepared),
+    warnings: prepared.warnings,
+    principal: principalSummary(prepared),
+    policies: set.iot.map((p) => p.name),
+    rolePolicies: set.role ? set.role.map((p) => p.name) : null,
+    cognito,
+    trace: withTrace ? trace : null,
+  };
+}
+
+/** The region for request ARNs: --region, else the profile's, else us-east-1. */
+async function requestRegion(ctx: Context): Promise<string> {
+  if (ctx.globals.region) return ctx.globals.region;
+  try {
+    return (await ctx.settings()).get('region') ?? 'us-east-1';
+  } catch {
+    return 'us-east-1'; // an offline command should not fail on profile trouble
+  }
+}
+
+export async function runTest(
+  ctx: Context,
+  options: TestOptions,
+  withTrace: boolean,
+  gather: (ctx: Context, options: TestOptions) => Promise<PolicySet> = gatherFromFiles,
+): Promise<number> {
+  const set = await gather(ctx, options);
+  const prepared = await prepareRequest(options, await requestRegion(ctx));
+  const report = decide(set, prepared, withTrace);
+  ctx.out.result(report, formatReport);
+  return report.allowed ? ExitCode.OK : ExitCode.DENIED;
+}
+
+export function configure(cmd: Command): void {
+  configureTest(cmd, 'test');
+}
+
+export async function run(ctx: Context, _args: unknown[], options: TestOptions): Promise<number> {
+  return runTest(ctx, options, options.explain === true);
+}
