@@ -81,4 +81,22 @@ export const COMMANDS: NounSpec[] = [
     examples: ['iotctl ca fetch --out root-ca.pem'],
     verbs: [{ name: 'fetch', summary: 'write Amazon Root CA 1/3 (or the local CA)', load: () => import('../commands/ca/fetch.js') }],
   },
+  {
+    name: 'policy',
+    summary: 'AWS IoT policies offline: templates, render, validate, test and explain decisions',
+    examples: [
+      'iotctl policy templates',
+      'iotctl policy render home --param homeId=123_aws_ave > home.json',
+      'iotctl policy validate home.json',
+      'iotctl policy test -f home.json --action iot:Subscribe --resource "home/123_aws_ave/#"',
+      'iotctl policy explain -f device.json --thing lamp-1 --action iot:Publish --resource things/lamp-1/state',
+    ],
+    verbs: [
+      { name: 'templates', summary: 'list the policy templates and their parameters', load: () => import('../commands/policy/templates.js') },
+      { name: 'render', summary: 'render a template into a policy document', load: () => import('../commands/policy/render.js') },
+      { name: 'validate', summary: 'check a policy document: errors (exit 2) and warnings', load: () => import('../commands/policy/validate.js') },
+      { name: 'test', summary: 'decide one request against policy files (exit 0 allowed, 3 denied)', load: () => import('../commands/policy/test.js') },
+      { name: 'explain', summary: 'decide one request and trace every statement', load: () => import('../commands/policy/explain.js') },
+    ],
+  },
 ];
