@@ -67,7 +67,8 @@ export async function loadCertificateAuthority(certificatePem: string, privateKe
 export interface IssueOptions {
   /** The subject's public key (from a CSR or a generated pair). */
   publicKey: KeyObject;
-  subject: string;
+  /** An RFC 4514-style string (`CN=thing1, O=Acme`) or a parsed name (e.g. a CSR's, to keep its encoding). */
+  subject: string | InstanceType<typeof x509.Name>;
   /** client: TLS client auth (device certificates); server: TLS server auth with SANs. */
   profile: 'client' | 'server';
   /** Server certificates: host names and IP addresses for the subjectAltName. */

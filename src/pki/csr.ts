@@ -27,6 +27,8 @@ export async function createCsr(options: { keyPair: KeyPair; subject: SubjectTex
 export interface ParsedCsr {
   subject: DistinguishedName;
   subjectText: string;
+  /** The subject exactly as encoded in the CSR (string types kept), for issuing. */
+  subjectName: InstanceType<typeof x509.Name>;
   publicKey: KeyObject;
   /** Undefined when the key type is not RSA or a NIST EC curve. */
   keySpec?: KeySpec;
@@ -55,5 +57,5 @@ export async function parseCsr(pem: string): Promise<ParsedCsr> {
     }
     if (!verified) throw pkiError('CSR_INVALID', 'The certificate request signature does not verify.');
   }
-  return { subject: dnFields(csr.subjectName), subjectText: csr.subject, publicKey, keySpec };
+  return { subject: dnFields(csr.subjectName), subjectText: csr.subject, subjectName: csr.subjectName, publicKey, keySpec };
 }

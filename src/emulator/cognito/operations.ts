@@ -1,0 +1,14 @@
+/** Cognito Identity (JSON 1.1): `POST /` with `X-Amz-Target: AWSCognitoIdentityService.<Operation>`. */
+import type { Handler } from '../http/types.js';
+import { identityOperations } from './identities.js';
+import { poolOperations } from './pools.js';
+
+export const TARGET_PREFIX = 'AWSCognitoIdentityService.';
+
+export interface CognitoOperation {
+  handler: Handler;
+  /** GetId, GetCredentialsForIdentity and GetOpenIdToken are unsigned on AWS. */
+  unsigned?: boolean;
+}
+
+export const cognitoOperations: Record<string, CognitoOperation> = { ...poolOperations, ...identityOperations };

@@ -1,0 +1,26 @@
+/**
+ * Signs the OpenID Connect tokens of GetOpenIdToken (ES256 JWTs, like
+ * Cognito's; nothing locally verifies them yet, but the classic flow gets a
+ * well-formed token).
+ */
+import { createPrivateKey, createPublicKey, createHash, sign, type KeyObject } from 'node:crypto';
+
+const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+export class TokenSigner {
+  private readonly key: KeyObject;
+  readonly keyId: string;
+
+  constructor(privateKeyPem: string) {
+    this.key = createPrivateKey(privateKeyPem);
+    const spki = createPublicKey(this.key).export({ type: 'spki', format: 'der' });
+    this.keyId = createHash('sha256').update(spki).digest('base64url').slice(0, 16);
+  }
+
+  sign(claims: Record<string, unknown>): string {
+    const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: this.keyId }));
+    const payload = b64url(JSON.stringify(claims));
+    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key: this.key, dsaEncoding: 'ieee-p1363' });
+    return `${header}.${payload}.${b64url(signature)}`;
+  }
+}

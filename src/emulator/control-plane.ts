@@ -1,0 +1,198 @@
+/**
+ * The control plane: one HTTP handler for IoT (REST-JSON), Cognito Identity
+ * (JSON 1.1, `POST /` + X-Amz-Target) and the local-only routes (/_local/...).
+ * Every request gets an AWS-shaped answer; nothing a client sends can throw
+ * past this handler.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Authenticator } from './auth.js';
+import { ServiceError, ValidationError, type Protocol } from './errors.js';
+import { readBody } from './http/body.js';
+import { CORS_HEADERS, sendError, sendJson, toServiceError } from './http/respond.js';
+import { Router, type Route } from './http/router.js';
+import type { Handler, Principal, ServiceContext, ServiceRequest } from './http/types.js';
+import { certificateRoutes } from './iot/certificates.js';
+import { endpointRoutes } from './iot/endpoint.js';
+import { policyRoutes } from './iot/policies.js';
+import { thingRoutes } from './iot/things.js';
+import { TARGET_PREFIX, cognitoOperations } from './cognito/operations.js';
+import { iamRoutes } from './iam.js';
+import { parseQuery, sha256Hex } from './sigv4.js';
+
+/** Temporary (Cognito) credentials calling a signed operation. */
+export interface AuthorizationRequest {
+  principal: Extract<Principal, { kind: 'session' }>;
+  /** e.g. `iot:CreateThing`, `cognito-identity:DescribeIdentityPool`. */
+  action: string;
+  /** The role's policy document (undefined if the role is unknown locally). */
+  rolePolicy: string | undefined;
+}
+
+/**
+ * Decides whether temporary credentials may call a control-plane operation.
+ * The default denies: evaluating IAM documents is the policy evaluator's job
+ * (src/core/policy), which plugs in here.
+ */
+export type ControlPlaneAuthorizer = (request: AuthorizationRequest) => boolean | Promise<boolean>;
+
+export interface ControlPlaneOptions {
+  ctx: ServiceContext;
+  auth: Authenticator;
+  maxBodyBytes: number;
+  authorize?: ControlPlaneAuthorizer;
+  /** What GET /_local/health answers (unsigned; `iotctl local status` probes it). */
+  health: () => Record<string, unknown>;
+  /** One line per request (verbose logs). */
+  logRequest?: (line: string) => void;
+  /** Unexpected failures (bugs), with their stack. */
+  logError?: (message: string, err: unknown) => void;
+}
+
+interface Resolved {
+  operation: string;
+  service: 'iot' | 'cognito-identity' | 'local';
+  handler: Handler;
+  params: Record<string, string>;
+  unsigned: boolean;
+}
+
+const healthRoute = (health: () => Record<string, unknown>): Route => ({
+  method: 'GET',
+  path: '/_local/health',
+  operation: 'Health',
+  handler: () => health(),
+  unsigned: true,
+});
+
+function headerText(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export class ControlPlane {
+  private readonly iot = new Router([...certificateRoutes, ...policyRoutes, ...thingRoutes, ...endpointRoutes]);
+  private readonly local: Router;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.local = new Router([healthRoute(options.health), ...iamRoutes]);
+  }
+
+  /** The request listener for node:http. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    void this.serve(req, res);
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const target = headerText(req, 'x-amz-target');
+    const protocol: Protocol = target !== undefined && rawPath === '/' ? 'json-1.1' : 'rest-json';
+    let operation = '-';
+    try {
+      if (method === 'OPTIONS') return this.preflight(req, res);
+      const body = await readBody(req, this.options.maxBodyBytes);
+      const resolved = this.resolve(method, rawPath, target);
+      operation = resolved.operation;
+      const principal: Principal = resolved.unsigned
+        ? { kind: 'anonymous' }
+        : await this.options.auth.authenticate({ method, path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(body) });
+      await this.authorize(principal, resolved);
+      const result = await resolved.handler(serviceRequest(operation, method, resolved.params, rawQuery, req, body, principal), this.options.ctx);
+      sendJson(res, protocol, requestId, 200, result);
+    } catch (err) {
+      if (res.destroyed || req.socket.destroyed) return;
+      const error = toServiceError(err, protocol);
+      if (!(err instanceof ServiceError) && !(err instanceof ValidationError)) this.options.logError?.(`${method} ${rawPath} (${operation}) failed`, err);
+      sendError(res, protocol, requestId, error);
+    } finally {
+      if (this.options.logRequest) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        this.options.logRequest(`${method} ${rawPath} ${operation} ${res.statusCode} ${ms.toFixed(1)}ms`);
+      }
+    }
+  }
+
+  private resolve(method: string, rawPath: string, target: string | undefined): Resolved {
+    if (target !== undefined && rawPath === '/') {
+      const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+      const op = name === undefined ? undefined : cognitoOperations[name];
+      if (!op || method !== 'POST') throw new ServiceError('UnknownOperationException', `The local IoT Core does not support ${method} ${target}.`);
+      return { operation: name!, service: 'cognito-identity', handler: op.handler, params: {}, unsigned: op.unsigned === true };
+    }
+    const local = rawPath.startsWith('/_local/');
+    const match = (local ? this.local : this.iot).match(method, rawPath);
+    if (!match) throw new ServiceError('UnknownOperationException', `The local IoT Core does not support ${method} ${rawPath}.`);
+    const { route, params } = match;
+    return { operation: route.operation, service: local ? 'local' : 'iot', handler: route.handler, params, unsigned: route.unsigned === true };
+  }
+
+  /** The root key may do anything; temporary credentials need the authorizer's yes; local routes are root-only. */
+  private async authorize(principal: Principal, resolved: Resolved): Promise<void> {
+    if (principal.kind !== 'session') return;
+    const denied = (code: string) =>
+      new ServiceError(code, `User: ${this.options.ctx.arns.assumedRole(principal.session.roleArn)} is not authorized to perform: ${resolved.service}:${resolved.operation}`);
+    if (resolved.service === 'local') throw denied('AccessDeniedException');
+    const allowed = await this.options.authorize?.({
+      principal,
+      action: `${resolved.service}:${resolved.operation}`,
+      rolePolicy: this.options.ctx.store.registry.rolePolicy(principal.session.roleArn),
+    });
+    if (!allowed) throw denied(resolved.service === 'iot' ? 'UnauthorizedException' : 'NotAuthorizedException');
+  }
+
+  /** CORS preflight, for browsers calling Cognito from a web page. */
+  private preflight(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    res.writeHead(200, {
+      ...CORS_HEADERS,
+      'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+      'access-control-allow-headers': headerText(req, 'access-control-request-headers') ?? '*',
+      'access-control-max-age': '86400',
+      'content-length': '0',
+    });
+    res.end();
+  }
+}
+
+function serviceRequest(
+  operation: string,
+  method: string,
+  params: Record<string, string>,
+  rawQuery: string,
+  req: IncomingMessage,
+  body: Buffer,
+  principal: Principal,
+): ServiceRequest {
+  const pairs = parseQuery(rawQuery);
+  if (!pairs) throw new ValidationError('The query string is not validly percent-encoded.');
+  const query = new Map<string, string>();
+  for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);
+  let parsed: Record<string, unknown> | undefined;
+  return {
+    operation,
+    method,
+    params,
+    query,
+    headers: req.headers,
+    body,
+    principal,
+    json() {
+      if (parsed) return parsed;
+      if (body.length === 0) return (parsed = {});
+      let value: unknown;
+      try {
+        value = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new ValidationError('The request body is not valid JSON.');
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError('The request body must be a JSON object.');
+      return (parsed = value as Record<string, unknown>);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Structural checks of a policy document, as the service does on CreatePolicy:
+ * the size limit (whitespace excluded), valid JSON, a Version and a Statement
+ * whose entries have an Effect, an Action/NotAction and a Resource/NotResource.
+ * Evaluating documents is src/core/policy's job, not this module's.
+ */
+import { ServiceError, ValidationError } from './errors.js';
+
+export interface DocumentLimits {
+  /** Characters, whitespace excluded (IoT policies: 2,048). */
+  maxChars: number;
+  /** The error code for a bad document (IoT: MalformedPolicyException). */
+  code: string;
+}
+
+export const IOT_POLICY_LIMITS: DocumentLimits = { maxChars: 2048, code: 'MalformedPolicyException' };
+/** Local IAM roles (an inline role policy may hold 10,240 characters). */
+export const ROLE_POLICY_LIMITS: DocumentLimits = { maxChars: 10240, code: 'MalformedPolicyDocument' };
+
+const STRINGS = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
+
+/** Returns the document unchanged when it is acceptable; throws otherwise. */
+export function checkPolicyDocument(text: unknown, field: string, limits: DocumentLimits): string {
+  if (text === undefined || text === null) throw new ValidationError(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (typeof text !== 'string') throw new ValidationError(`Value at '${field}' must be a string.`);
+  const malformed = (why: string) => new ServiceError(limits.code, `The policy document is malformed: ${why}`);
+  const size = text.replace(/\s/g, '').length;
+  if (size > limits.maxChars) throw malformed(`it has ${size} characters excluding whitespace; the limit is ${limits.maxChars}.`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw malformed(`not valid JSON (${(err as Error).message}).`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw malformed('the document must be a JSON object.');
+  const { Version, Statement } = doc as Record<string, unknown>;
+  if (typeof Version !== 'string') throw malformed('"Version" is missing (use "2012-10-17").');
+  if (Version !== '2012-10-17' && Version !== '2008-10-17') throw malformed(`unsupported Version "${Version}".`);
+  const statements = Array.isArray(Statement) ? Statement : Statement === undefined ? undefined : [Statement];
+  if (!statements || statements.length === 0) throw malformed('"Statement" is missing or empty.');
+  statements.forEach((s, i) => {
+    const where = `Statement ${i + 1}`;
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) throw malformed(`${where} must be an object.`);
+    const st = s as Record<string, unknown>;
+    if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw malformed(`${where}: "Effect" must be "Allow" or "Deny".`);
+    if ((st.Action === undefined) === (st.NotAction === undefined)) throw malformed(`${where} needs exactly one of "Action" and "NotAction".`);
+    if (!STRINGS(st.Action ?? st.NotAction)) throw malformed(`${where}: "Action" must be a string or a list of strings.`);
+    if ((st.Resource === undefined) === (st.NotResource === undefined)) throw malformed(`${where} needs exactly one of "Resource" and "NotResource".`);
+    if (!STRINGS(st.Resource ?? st.NotResource)) throw malformed(`${where}: "Resource" must be a string or a list of strings.`);
+    if (st.Condition !== undefined && (typeof st.Condition !== 'object' || st.Condition === null || Array.isArray(st.Condition))) {
+      throw malformed(`${where}: "Condition" must be an object.`);
+    }
+  });
+  return text;
+}
