@@ -2,6 +2,7 @@
  * Parsing and validation of policy documents. Errors name the exact element
  * (`Statement[2].Effect`); the result is a normalized form the compiler uses.
  */
+import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { checkConditionValue, parseOperator } from './operators.js';
 
 export type Effect = 'Allow' | 'Deny';
@@ -72,18 +73,16 @@ export function policySize(text: string): number {
   return n;
 }
 
-/** "line 3, column 7" for a character offset. */
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
-}
-
 function jsonError(text: string, err: unknown): PolicyProblem {
-  const message = (err as Error).message;
-  const at = /position (\d+)/.exec(message);
-  const where = at ? ` (${lineColumn(text, Number(at[1]))})` : '';
-  return { code: 'POLICY_NOT_JSON', path: '', message: `The policy is not valid JSON${where}: ${message}` };
+  const offset = jsonErrorOffset(text);
+  const near = offset === undefined ? '' : JSON.stringify(text.slice(offset, offset + 12));
+  const message =
+    offset === undefined
+      ? `The policy is not valid JSON: ${(err as Error).message}`
+      : offset >= text.length
+        ? `The policy is not valid JSON: it ends too early (${lineColumn(text, offset)})`
+        : `The policy is not valid JSON: unexpected ${near} at ${lineColumn(text, offset)}`;
+  return { code: 'POLICY_NOT_JSON', path: '', message };
 }
 
 /** Splits an ARN on `:` outside `${...}` (Cognito variables contain a colon). */
