@@ -99,4 +99,15 @@ export const COMMANDS: NounSpec[] = [
       { name: 'explain', summary: 'decide one request and trace every statement', load: () => import('../commands/policy/explain.js') },
     ],
   },
+  {
+    name: 'local',
+    summary: 'run the built-in local AWS IoT Core (control plane: IoT and Cognito Identity)',
+    examples: ['iotctl local start', 'iotctl local start --ephemeral --port 0 --json', 'iotctl local status', 'iotctl local reset --yes', 'iotctl local ca'],
+    verbs: [
+      { name: 'start', summary: 'run it in the foreground and write the "local" profile', load: () => import('../commands/local/start.js') },
+      { name: 'status', summary: 'whether it is running, and where (exit 1 if not)', load: () => import('../commands/local/status.js') },
+      { name: 'reset', summary: 'wipe its state (refused while it runs)', load: () => import('../commands/local/reset.js') },
+      { name: 'ca', summary: 'print the path of its CA certificate', load: () => import('../commands/local/ca.js') },
+    ],
+  },
 ];

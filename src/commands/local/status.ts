@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { examples } from '../../cli/command.js';
+import type { Context } from '../../cli/context.js';
+import { DATA_DIR_OPTION, LOCAL_PROFILE, localDataDir } from './common.js';
+
+interface Options {
+  dataDir?: string;
+}
+
+export function configure(cmd: Command): void {
+  cmd.option(...DATA_DIR_OPTION).addHelpText('after', '\nExit status: 0 when it is running, 1 when it is not.');
+  examples(cmd, ['iotctl local status', 'iotctl local status --json | jq .controlPlane']);
+}
+
+interface Status {
+  running: boolean;
+  dataDir: string;
+  pid?: number;
+  controlPlane?: string;
+  region?: string;
+  accountId?: string;
+  caFile?: string;
+  startedAt?: string;
+  ephemeral?: boolean;
+  /** server.json left behind by an instance that no longer runs. */
+  stalePid?: number;
+}
+
+export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
+  const { findInstance, probeHealth } = await import('../../emulator/datadir.js');
+  const dataDir = await localDataDir(ctx, options.dataDir);
+  const instance = await findInstance(dataDir);
+  let status: Status = { running: false, dataDir };
+  if (instance.state === 'running') {
+    const { info } = instance;
+    status = { running: true, dataDir, pid: info.pid, controlPlane: info.controlPlane, region: info.region, accountId: info.accountId, caFile: info.caFile, startedAt: info.startedAt };
+  } else {
+    if (instance.state === 'stale') status.stalePid = instance.info.pid;
+    // An --ephemeral instance keeps no server.json; the local profile still says where it listens.
+    const profile = (await ctx.config()).profiles[LOCAL_PROFILE];
+    const url = profile?.['endpoint-url'];
+    const health = url && !options.dataDir ? await probeHealth(url) : undefined;
+    if (health && !health.dataDir) {
+      status = { running: true, ephemeral: true, dataDir, pid: health.pid, controlPlane: url, region: health.region, accountId: health.accountId, caFile: profile?.['ca-file'], startedAt: health.startedAt };
+    }
+  }
+  ctx.out.result(status, (s, c) => {
+    if (!s.running) {
+      return `${c.yellow('not running')} (data: ${s.dataDir})${s.stalePid ? c.dim(`; server.json of pid ${s.stalePid} is stale`) : ''}`;
+    }
+    return [
+      `${c.green('running')}  pid ${s.pid}, since ${s.startedAt}`,
+      `  control plane   ${s.controlPlane}  (region ${s.region}, account ${s.accountId})`,
+      `  CA certificate  ${s.caFile ?? '-'}`,
+      `  data            ${s.ephemeral ? 'in memory (--ephemeral)' : s.dataDir}`,
+    ].join('\n');
+  });
+  return status.running ? 0 : 1;
+}
