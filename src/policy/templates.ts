@@ -4,7 +4,7 @@
  * both two levels below the package root.
  */
 import { promises as fs } from 'node:fs';
-import { IotctlError, ExitCode, notFoundError } from '../core/errors.js';
+import { IotctlError, ExitCode, usageError } from '../core/errors.js';
 import { checkTemplate, type PolicyTemplate } from '../core/policy/template.js';
 
 export const TEMPLATES_DIR = new URL('../../templates/policies/', import.meta.url);
@@ -45,7 +45,7 @@ export async function loadTemplate(name: string, dir: URL = TEMPLATES_DIR): Prom
   const all = await loadTemplates(dir);
   const found = all.find((t) => t.name === name);
   if (!found) {
-    throw notFoundError('TEMPLATE_NOT_FOUND', `There is no policy template "${name}".`, `templates: ${all.map((t) => t.name).join(', ')} (iotctl policy templates)`);
+    throw usageError('TEMPLATE_NOT_FOUND', `There is no policy template "${name}".`, `templates: ${all.map((t) => t.name).join(', ')} (iotctl policy templates)`);
   }
   return found;
 }

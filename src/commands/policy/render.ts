@@ -22,6 +22,7 @@ export function configure(cmd: Command): void {
     'iotctl policy render device',
     'iotctl policy render home --param homeId=123_aws_ave --param region=us-east-1 --param account=123456789012',
     'iotctl policy render cognito-user --param prefix=foo --out cognito-user.json',
+    'iotctl policy render device --json | jq .size',
   ]);
 }
 
