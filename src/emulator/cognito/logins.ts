@@ -7,7 +7,7 @@
 import { ServiceError } from '../errors.js';
 import type { IdentityPoolRecord } from '../store/model.js';
 
-/** Checks a provider's token; resolves with the subject it vouches for, or throws NotAuthorizedException. */
+/** Checks a provider's token; resolves with the subject it vouches for, or throws (any error becomes NotAuthorizedException). */
 export type LoginValidator = (token: string, context: { providerName: string; pool: IdentityPoolRecord }) => Promise<{ subject: string }>;
 
 /** Provider name (the `Logins` key, e.g. `cognito-idp.us-east-1.amazonaws.com/us-east-1_abc`) → validator. */
@@ -33,7 +33,13 @@ export async function validateLogins(logins: Record<string, string>, pool: Ident
     if (!supported.has(providerName)) throw notAuthorized('Token is not from a supported provider of this identity pool.');
     const validator = validators[providerName];
     if (!validator) throw notAuthorized(`Invalid login token. The local IoT Core cannot validate tokens from '${providerName}'.`);
-    subjects[providerName] = (await validator(token, { providerName, pool })).subject;
+    try {
+      subjects[providerName] = (await validator(token, { providerName, pool })).subject;
+    } catch (err) {
+      // A validator's own failure is the caller's bad token, never a server error.
+      if (err instanceof ServiceError) throw err;
+      throw notAuthorized(`Invalid login token. ${(err as Error)?.message ?? ''}`.trim());
+    }
   }
   return subjects;
 }
