@@ -44,6 +44,8 @@ async function readOptional(file: string): Promise<string | undefined> {
   }
 }
 
+const rootKey = (s: Secrets): AccessKey => ({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey });
+
 async function newSecrets(): Promise<Secrets> {
   const { privateKey } = await generateKeyPair(DEFAULT_EC);
   return { ...newAccessKey('AKIA'), tokenKeyPem: privateKeyToPem(privateKey, 'pkcs8') };
@@ -66,7 +68,7 @@ export async function ephemeralMaterial(hosts: string[], root?: AccessKey): Prom
   const tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'iotctl-local-'));
   const caFile = path.join(tempDir, 'ca.pem');
   await writeFileAtomic(caFile, ca.certificatePem);
-  return { root: root ?? secrets, ca, caFile, server: await issueServerCertificate(ca, hosts), tokenKeyPem: secrets.tokenKeyPem, tempDir };
+  return { root: root ?? rootKey(secrets), ca, caFile, server: await issueServerCertificate(ca, hosts), tokenKeyPem: secrets.tokenKeyPem, tempDir };
 }
 
 /** Loads what exists in the data directory and creates what is missing. */
@@ -101,5 +103,5 @@ export async function persistentMaterial(dir: string, hosts: string[], root?: Ac
     await writeFileAtomic(dataFile(dir, 'serverKey'), server.privateKeyPem, { mode: 0o600 });
     await writeFileAtomic(dataFile(dir, 'serverCert'), server.certificatePem);
   }
-  return { root: root ?? secrets, ca, caFile: dataFile(dir, 'caCert'), server, tokenKeyPem: secrets.tokenKeyPem };
+  return { root: root ?? rootKey(secrets), ca, caFile: dataFile(dir, 'caCert'), server, tokenKeyPem: secrets.tokenKeyPem };
 }
