@@ -1,0 +1,173 @@
+/** `iotctl local start/status/reset/ca`, spawned as a user runs them. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CreateThingCommand, IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
+import { BIN, runCli, testEnv } from '../helpers/cli.js';
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  ready: Record<string, string | null>;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** Spawns `iotctl local start ... --json` and resolves with its one JSON line. */
+function startLocal(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line; stderr: ${stderr}`)), 15_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      const nl = stdout.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve({ child, ready: JSON.parse(stdout.slice(0, nl)), stdout: () => stdout, stderr: () => stderr, exit });
+      }
+    });
+    void exit.then(() => reject(new Error(`exited early; stderr: ${stderr}`)));
+  });
+}
+
+const config = (env: NodeJS.ProcessEnv) => JSON.parse(readFileSync(path.join(env.IOTCTL_CONFIG_DIR!, 'config.json'), 'utf8'));
+
+/** main() turns a clean stop after a signal into 130 (interrupted) today; the command itself returns 0. */
+const CLEAN_STOP = [0, 130];
+
+describe('iotctl local start', () => {
+  it('--ephemeral --json prints one line, serves the SDK, writes the local profile, and stops cleanly on SIGTERM', async () => {
+    const env = testEnv();
+    const { child, ready, exit, stdout, stderr } = await startLocal(['--ephemeral'], env);
+    expect(Object.keys(ready).sort()).toEqual(['accessKeyId', 'accountId', 'caFile', 'controlPlane', 'dataDir', 'dataEndpoint', 'pid', 'profile', 'region', 'secretAccessKey'].sort());
+    expect(ready).toMatchObject({ region: 'us-east-1', dataDir: null, profile: 'local' });
+    expect(ready.controlPlane).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(readFileSync(ready.caFile!, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+
+    const iot = new IoTClient({ endpoint: ready.controlPlane!, region: 'us-east-1', credentials: { accessKeyId: ready.accessKeyId!, secretAccessKey: ready.secretAccessKey! } });
+    await iot.send(new CreateThingCommand({ thingName: 'from-cli-test' }));
+    expect((await iot.send(new ListThingsCommand({}))).things?.map((t) => t.thingName)).toEqual(['from-cli-test']);
+    iot.destroy();
+
+    expect(config(env).profiles.local).toEqual({
+      region: 'us-east-1',
+      'endpoint-url': ready.controlPlane,
+      'access-key-id': ready.accessKeyId,
+      'secret-access-key': ready.secretAccessKey,
+      'ca-file': ready.caFile,
+    });
+
+    // An ephemeral instance has no server.json; status finds it through the local profile.
+    const status = await runCli(['local', 'status', '--json'], { env });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, ephemeral: true, controlPlane: ready.controlPlane, pid: ready.pid });
+    const ca = await runCli(['local', 'ca'], { env });
+    expect(ca.stdout.trim()).toBe(ready.caFile);
+
+    child.kill('SIGTERM');
+    const { code, signal } = await exit;
+    expect(signal).toBeNull();
+    expect(CLEAN_STOP).toContain(code);
+    expect(stderr()).not.toMatch(/error/i);
+    expect(stdout().split('\n').filter(Boolean)).toHaveLength(1);
+    expect(existsSync(ready.caFile!)).toBe(false);
+  });
+
+  it('with a data directory: status, reset refused while running, then state survives for the next start', async () => {
+    const env = testEnv();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-local-cmd-'));
+    const first = await startLocal(['--data-dir', dataDir], env);
+    expect(first.ready.dataDir).toBe(dataDir);
+    expect(first.ready.caFile).toBe(path.join(dataDir, 'ca.pem'));
+    expect(config(env).profiles.local['local-data-dir']).toBe(dataDir);
+
+    const iot = new IoTClient({ endpoint: first.ready.controlPlane!, region: 'us-east-1', credentials: { accessKeyId: first.ready.accessKeyId!, secretAccessKey: first.ready.secretAccessKey! } });
+    await iot.send(new CreateThingCommand({ thingName: 'durable' }));
+    iot.destroy();
+
+    // status and reset find the directory through the local profile.
+    const status = await runCli(['local', 'status', '--json'], { env });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, dataDir, pid: first.ready.pid, controlPlane: first.ready.controlPlane });
+    const refused = await runCli(['local', 'reset', '--yes', '--json'], { env });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr).error.code).toBe('LOCAL_RUNNING');
+
+    first.child.kill('SIGINT');
+    expect(CLEAN_STOP).toContain((await first.exit).code);
+    expect(existsSync(path.join(dataDir, 'server.json'))).toBe(false);
+
+    const stopped = await runCli(['local', 'status', '--json'], { env });
+    expect(stopped.code).toBe(1);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ running: false, dataDir });
+
+    // Restart: same keys, the thing is still there.
+    const second = await startLocal(['--data-dir', dataDir], env);
+    expect(second.ready.accessKeyId).toBe(first.ready.accessKeyId);
+    const iot2 = new IoTClient({ endpoint: second.ready.controlPlane!, region: 'us-east-1', credentials: { accessKeyId: second.ready.accessKeyId!, secretAccessKey: second.ready.secretAccessKey! } });
+    expect((await iot2.send(new ListThingsCommand({}))).things?.map((t) => t.thingName)).toEqual(['durable']);
+    iot2.destroy();
+    second.child.kill('SIGTERM');
+    await second.exit;
+  });
+
+  it('refuses bad options with usage errors (exit 2)', async () => {
+    const env = testEnv();
+    for (const args of [['--port', 'http'], ['--port', '70000'], ['--ephemeral', '--data-dir', '/tmp/x'], ['--account-id', '42']]) {
+      const r = await runCli(['local', 'start', ...args], { env });
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+  });
+});
+
+describe('iotctl local reset / ca', () => {
+  it('needs --yes off a terminal, wipes state.json, and with --all the CA and keys too', async () => {
+    const env = testEnv();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-local-reset-'));
+    const run = await startLocal(['--data-dir', dataDir], env);
+    const iot = new IoTClient({ endpoint: run.ready.controlPlane!, region: 'us-east-1', credentials: { accessKeyId: run.ready.accessKeyId!, secretAccessKey: run.ready.secretAccessKey! } });
+    await iot.send(new CreateThingCommand({ thingName: 'to-be-wiped' }));
+    iot.destroy();
+    run.child.kill('SIGTERM');
+    await run.exit;
+
+    const unconfirmed = await runCli(['local', 'reset', '--data-dir', dataDir], { env });
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('--yes');
+    expect(existsSync(path.join(dataDir, 'state.json'))).toBe(true);
+
+    const reset = await runCli(['local', 'reset', '--data-dir', dataDir, '--yes', '--json'], { env });
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toEqual({ dataDir, removed: ['state.json'] });
+    expect(existsSync(path.join(dataDir, 'ca.pem'))).toBe(true);
+
+    const ca = await runCli(['local', 'ca', '--data-dir', dataDir, '--json'], { env });
+    expect(JSON.parse(ca.stdout)).toEqual({ caFile: path.join(dataDir, 'ca.pem') });
+
+    const all = await runCli(['local', 'reset', '--data-dir', dataDir, '--all', '--yes', '--json'], { env });
+    expect(JSON.parse(all.stdout).removed.sort()).toEqual(['ca-key.pem', 'ca.pem', 'secrets.json', 'server-key.pem', 'server.pem']);
+    const noCa = await runCli(['local', 'ca', '--data-dir', dataDir], { env });
+    expect(noCa.code).toBe(4);
+    expect(noCa.stderr).toContain('iotctl local start');
+  });
+
+  it('every local command documents itself with examples', async () => {
+    for (const verb of ['start', 'status', 'reset', 'ca']) {
+      const help = await runCli(['local', verb, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Examples:');
+    }
+  });
+});
