@@ -143,6 +143,17 @@ describe('template parsing and the variable bag', () => {
     expect(bag.value(parseVariableRef('iot:ClientId'))).toBe('b');
   });
 
+  it('a bag that changes is re-resolved (per-connection memo)', async () => {
+    const { compilePolicy, isAllowed, resourceForAction } = await import('../../src/core/policy/index.js');
+    const compiled = [compilePolicy(policy('m', allow('iot:Publish', anyArn('topic/c/${iot:ClientId}'))))];
+    const bag = buildVariables({ clientId: 'one' });
+    const req = (t: string) => ({ action: 'iot:Publish', resource: resourceForAction('iot:Publish', t) });
+    expect(isAllowed(compiled, req('c/one'), bag)).toBe(true);
+    bag.set('iot:ClientId', 'two');
+    expect(isAllowed(compiled, req('c/one'), bag)).toBe(false);
+    expect(isAllowed(compiled, req('c/two'), bag)).toBe(true);
+  });
+
   it('an empty list is no value', () => {
     const bag = new VariableBag().set('k', []);
     expect(bag.has('k')).toBe(false);

@@ -37,6 +37,15 @@ describe('IAM wildcards', () => {
     ['a*b*c', 'aXXbYYc', true],
     ['a*b*c', 'aXXcYYb', false],
     ['line*', 'line1\nline2', true], // * crosses newlines
+    ['ab*ba', 'aba', false], // prefix and suffix may not overlap
+    ['ab*ba', 'abba', true],
+    ['a*a', 'a', false],
+    ['*a*a*', 'aa', true],
+    ['*ab*ab', 'abab', true],
+    ['x*y*y', 'xyy', true],
+    ['x*yz*yz', 'xyzyz', true],
+    ['x*yz*yz', 'xyzy', false],
+    ['arn:aws:iot:*:1:topic/p3/*', 'arn:aws:iot:us-east-1:1:topic/p30/x', false],
   ])('%j ~ %j: %s', (pattern, value, expected) => {
     expect(wildcardMatches(pattern, value)).toBe(expected);
   });

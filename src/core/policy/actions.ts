@@ -30,21 +30,21 @@ export const IOT_POLICY_SERVICES = ['iot', 'greengrass'];
 
 /** A compiled Action/NotAction list. Call with the action already lowercased. */
 export class ActionMatcher {
-  private readonly exact = new Set<string>();
+  /** Lowercased exact action → the pattern as written. */
+  private readonly exact = new Map<string, string>();
   private readonly wild: { pattern: string; match: Matcher }[] = [];
 
   constructor(readonly patterns: readonly string[]) {
     for (const p of patterns) {
       const lower = p.toLowerCase();
       if (hasWildcard(lower)) this.wild.push({ pattern: p, match: compileWildcard(lower) });
-      else this.exact.add(lower);
+      else if (!this.exact.has(lower)) this.exact.set(lower, p);
     }
   }
 
   /** The pattern (as written) that matches the lowercased action, if any. */
   find(lowerAction: string): string | undefined {
-    if (this.exact.has(lowerAction)) return this.patterns.find((p) => p.toLowerCase() === lowerAction);
-    return this.wild.find((w) => w.match(lowerAction))?.pattern;
+    return this.exact.get(lowerAction) ?? this.wild.find((w) => w.match(lowerAction))?.pattern;
   }
 
   matches(lowerAction: string): boolean {

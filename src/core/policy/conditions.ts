@@ -16,7 +16,7 @@ import { parseVariableRef, type VariableBag, type VariableRef } from './variable
 interface ValueTest {
   test(requestValue: string, bag: VariableBag): Outcome;
   /** Variables of the value that have no value in the bag. */
-  missing(bag: VariableBag): string[];
+  missing(bag: VariableBag): readonly string[];
   /** The value after substitution, for explanations. */
   show(bag: VariableBag): string;
 }

@@ -104,34 +104,50 @@ export function compileAll(policies: readonly PolicySource[]): CompiledPolicy[] 
   return policies.map((p) => compilePolicy(p));
 }
 
+/** Reused between calls (evaluate is synchronous); emptied after each call. */
+const missingScratch: string[] = [];
+
+/** The last action lowercased: a broker asks about the same few actions over and over. */
+let lastAction = '';
+let lastLower = '';
+function lowerAction(action: string): string {
+  if (action !== lastAction) [lastAction, lastLower] = [action, action.toLowerCase()];
+  return lastLower;
+}
+
 /** Decides a request and says why. Pass CompiledPolicy objects and a VariableBag on hot paths. */
 export function evaluate(policies: readonly PolicySource[], request: AuthRequest, context: ContextSource): Evaluation {
   const bag = toBag(context);
-  const lower = request.action.toLowerCase();
-  const denies: CompiledStatement[] = [];
-  const allows: CompiledStatement[] = [];
-  const missing: string[] = [];
+  const lower = lowerAction(request.action);
+  const missing = missingScratch;
+  let denies: CompiledStatement[] | undefined;
+  let allows: CompiledStatement[] | undefined;
   for (const source of policies) {
     const policy = source instanceof CompiledPolicy ? source : compilePolicy(source);
     for (const s of policy.forAction(lower)) {
-      if (statementApplies(s, request.resource, bag, missing)) (s.effect === 'Deny' ? denies : allows).push(s);
+      if (s.effect === 'Allow') {
+        if (denies === undefined && statementApplies(s, request.resource, bag, missing)) (allows ??= []).push(s);
+      } else if (statementApplies(s, request.resource, bag, missing)) (denies ??= []).push(s);
     }
   }
-  const decision: Decision = denies.length > 0 ? 'EXPLICIT_DENY' : allows.length > 0 ? 'ALLOWED' : 'IMPLICIT_DENY';
-  const decidingStatements = decision === 'EXPLICIT_DENY' ? denies : decision === 'ALLOWED' ? allows : [];
-  return {
+  // Once a Deny matched, Allow statements no longer matter and were skipped.
+  const decision: Decision = denies ? 'EXPLICIT_DENY' : allows ? 'ALLOWED' : 'IMPLICIT_DENY';
+  const decidingStatements = denies ?? allows ?? [];
+  const result: Evaluation = {
     decision,
     allowed: decision === 'ALLOWED',
     action: request.action,
     resource: request.resource,
     deciding: decidingStatements.map((s) => deciding(s, lower, request.resource, bag)),
-    missingVariables: missing.length === 0 ? missing : [...new Set(missing)],
+    missingVariables: missing.length === 0 ? [] : [...new Set(missing)],
   };
+  if (missing.length > 0) missing.length = 0;
+  return result;
 }
 
 /** The decision alone, stopping at the first matching Deny: for brokers (every PUBLISH, every delivery). */
 export function isAllowed(policies: readonly CompiledPolicy[], request: AuthRequest, bag: VariableBag): boolean {
-  const lower = request.action.toLowerCase();
+  const lower = lowerAction(request.action);
   let allowed = false;
   for (const policy of policies) {
     for (const s of policy.forAction(lower)) {
@@ -198,7 +214,7 @@ function traceStatement(s: CompiledStatement, lowerAction: string, resource: str
         pattern: p.source,
         substituted: p.substituted(bag),
         outcome: OUTCOME_NAMES[p.test(resource, bag)],
-        missingVariables: p.missing(bag),
+        missingVariables: [...p.missing(bag)],
       })),
     },
     conditions: { matched: conditionsMatched, entries },

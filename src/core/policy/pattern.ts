@@ -22,14 +22,23 @@ export interface PatternOptions {
   substitute?: boolean;
 }
 
-/** Substituted matchers kept per pattern: one per distinct set of variable values (i.e. per principal). */
+/** The pattern for one set of variable values: its matcher and its text after substitution. */
+export interface Variant {
+  match: Matcher;
+  text: string;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** Substituted variants kept per pattern: one per distinct set of variable values (i.e. per principal). */
 const MAX_VARIANTS = 64;
 
 export class CompiledPattern {
   readonly refs: readonly VariableRef[];
   private readonly parts: readonly TemplatePart[];
-  private readonly fixed: Matcher | undefined;
-  private variants: Map<string, Matcher> | undefined;
+  private readonly fixed: Variant | undefined;
+  private readonly fold: boolean;
+  private variants: Map<string, Variant> | undefined;
 
   constructor(
     readonly source: string,
@@ -37,7 +46,8 @@ export class CompiledPattern {
   ) {
     this.parts = parseTemplate(source, options.substitute !== false);
     this.refs = this.parts.flatMap((p) => ('ref' in p ? [p.ref] : []));
-    if (this.refs.length === 0) this.fixed = compileGlob(this.pieces([]));
+    this.fold = options.ignoreCase === true;
+    if (this.refs.length === 0) this.fixed = { match: compileGlob(this.pieces([])), text: source };
   }
 
   get hasVariables(): boolean {
@@ -45,8 +55,7 @@ export class CompiledPattern {
   }
 
   private pieces(values: readonly string[]): GlobPiece[] {
-    const lower = this.options.ignoreCase === true;
-    const fold = (s: string) => (lower ? s.toLowerCase() : s);
+    const fold = (s: string) => (this.fold ? s.toLowerCase() : s);
     let next = 0;
     return this.parts.map((part): GlobPiece => {
       if ('ref' in part) return { literal: fold(values[next++]!) };
@@ -55,51 +64,63 @@ export class CompiledPattern {
     });
   }
 
-  /** The values of the references in order, or undefined when one has no value. */
-  values(bag: VariableBag): string[] | undefined {
+  /** The text with values in place; variables without one stay as `${name}`, escapes as written. */
+  private text(values: readonly (string | undefined)[]): string {
+    let next = 0;
+    return this.parts
+      .map((part) => {
+        if ('glob' in part) return part.glob;
+        if ('literal' in part) return '${' + part.literal + '}';
+        return values[next++] ?? '${' + part.ref.name + '}';
+      })
+      .join('');
+  }
+
+  /** Builds (or reuses) the variant for these values; null when a variable has no value. */
+  private build(bag: VariableBag): Variant | null {
     const values: string[] = [];
     for (const ref of this.refs) {
       const v = bag.value(ref);
-      if (v === undefined) return undefined;
+      if (v === undefined) return null;
       values.push(v);
     }
-    return values;
+    const key = values.join('\u0000');
+    let variant = this.variants?.get(key);
+    if (variant === undefined) {
+      variant = { match: compileGlob(this.pieces(values)), text: this.text(values) };
+      this.variants ??= new Map();
+      if (this.variants.size >= MAX_VARIANTS) this.variants.clear();
+      this.variants.set(key, variant);
+    }
+    return variant;
+  }
+
+  /** The pattern for this bag's values (memoized in the bag), or null when a variable has no value. */
+  resolve(bag: VariableBag): Variant | null {
+    if (this.fixed) return this.fixed;
+    let variant = bag.memo.get(this) as Variant | null | undefined;
+    if (variant === undefined) {
+      variant = this.build(bag);
+      bag.remember(this, variant);
+    }
+    return variant;
   }
 
   /** MATCH, NO_MATCH, or UNRESOLVED when a variable has no value. */
   test(value: string, bag: VariableBag): Outcome {
-    const input = this.options.ignoreCase === true ? value.toLowerCase() : value;
-    if (this.fixed) return this.fixed(input) ? MATCH : NO_MATCH;
-    let key = '';
-    for (const ref of this.refs) {
-      const v = bag.value(ref);
-      if (v === undefined) return UNRESOLVED;
-      key = key.length === 0 ? v : key + '\u0000' + v;
-    }
-    let matcher = this.variants?.get(key);
-    if (matcher === undefined) {
-      matcher = compileGlob(this.pieces(this.values(bag)!));
-      this.variants ??= new Map();
-      if (this.variants.size >= MAX_VARIANTS) this.variants.clear();
-      this.variants.set(key, matcher);
-    }
-    return matcher(input) ? MATCH : NO_MATCH;
+    const variant = this.fixed ?? this.resolve(bag);
+    if (variant === null) return UNRESOLVED;
+    return variant.match(this.fold ? value.toLowerCase() : value) ? MATCH : NO_MATCH;
   }
 
-  /** Names of the referenced variables that have no value. */
-  missing(bag: VariableBag): string[] {
+  /** Names of the referenced variables that have no value (cheap when all have one: the usual case). */
+  missing(bag: VariableBag): readonly string[] {
+    if (this.resolve(bag) !== null) return NONE;
     return this.refs.filter((ref) => bag.value(ref) === undefined).map((ref) => ref.name);
   }
 
   /** The text after substitution, for explanations; variables without a value stay as `${name}`. */
   substituted(bag: VariableBag): string {
-    if (this.refs.length === 0) return this.source;
-    return this.parts
-      .map((part) => {
-        if ('glob' in part) return part.glob;
-        if ('literal' in part) return '${' + part.literal + '}';
-        return bag.value(part.ref) ?? '${' + part.ref.name + '}';
-      })
-      .join('');
+    return this.resolve(bag)?.text ?? this.text(this.refs.map((ref) => bag.value(ref)));
   }
 }

@@ -109,7 +109,10 @@ export function variablesIn(text: string): VariableRef[] {
   return parseTemplate(text).flatMap((p) => ('ref' in p ? [p.ref] : []));
 }
 
-type Slot = { name: string; values: readonly (string | undefined)[] };
+type Slot = { name: string; values: readonly (string | undefined)[]; defined: readonly string[] | undefined };
+
+/** Patterns memoized per bag; beyond this the memo starts over (policies were replaced many times). */
+const MAX_MEMO = 4096;
 
 /**
  * The values of every variable and condition key for one principal/connection.
@@ -118,12 +121,27 @@ type Slot = { name: string; values: readonly (string | undefined)[] };
  */
 export class VariableBag {
   private readonly slots = new Map<string, Slot>();
+  /**
+   * Per-bag results of compiled patterns (keyed by the pattern object), so a
+   * connection resolves each pattern's variables once, not on every request.
+   */
+  readonly memo = new Map<object, unknown>();
+
+  remember(owner: object, value: unknown): void {
+    if (this.memo.size >= MAX_MEMO) this.memo.clear();
+    this.memo.set(owner, value);
+  }
 
   /** Sets a variable (any case); undefined or an empty list removes it. */
   set(name: string, value: string | readonly (string | undefined)[] | undefined): this {
+    this.memo.clear();
     const key = normalizeKey(name);
     if (value === undefined || (typeof value !== 'string' && value.length === 0)) this.slots.delete(key);
-    else this.slots.set(key, { name, values: typeof value === 'string' ? [value] : value });
+    else {
+      const values = typeof value === 'string' ? [value] : value;
+      const defined = values.filter((v): v is string => v !== undefined);
+      this.slots.set(key, { name, values, defined: defined.length > 0 ? defined : undefined });
+    }
     return this;
   }
 
@@ -138,8 +156,7 @@ export class VariableBag {
   list(ref: VariableRef): readonly string[] | undefined {
     const slot = this.slots.get(ref.key);
     if (slot === undefined) return ref.fallback === undefined ? undefined : [ref.fallback];
-    const values = slot.values.filter((v): v is string => v !== undefined);
-    return values.length > 0 ? values : undefined;
+    return slot.defined;
   }
 
   has(name: string): boolean {

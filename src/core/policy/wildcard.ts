@@ -49,23 +49,56 @@ function tokenize(pieces: readonly GlobPiece[]): Token[] {
 }
 
 /**
- * Compiles pieces into a matcher. Common shapes get a plain string comparison
- * (`exact`, `prefix*`, `*suffix`, `*infix*`, `*`); the rest a RegExp. `?` is one
- * code point (the `u` flag), so an emoji counts as one character.
+ * `*`-only patterns without a RegExp: the text between stars must appear in
+ * order, the first piece at the start and the last at the end. Leftmost
+ * matching of the middle pieces is enough when only `*` is involved.
+ */
+function starMatcher(pieces: string[]): Matcher {
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  const middle = pieces.slice(1, -1).filter((p) => p.length > 0);
+  const min = pieces.reduce((n, p) => n + p.length, 0);
+  const [fl, ll, m] = [first.length, last.length, middle.length];
+  // Most policy resources share their first piece (`arn:aws:iot:`), so the
+  // suffix and the middle pieces reject first; slice + === beats startsWith on V8.
+  return (value) => {
+    const len = value.length;
+    if (len < min) return false;
+    if (ll > 0 && value.slice(len - ll) !== last) return false;
+    let pos = fl;
+    const end = len - ll;
+    for (let i = 0; i < m; i++) {
+      const piece = middle[i]!;
+      const at = value.indexOf(piece, pos);
+      if (at < 0 || at + piece.length > end) return false;
+      pos = at + piece.length;
+    }
+    return fl === 0 || value.slice(0, fl) === first;
+  };
+}
+
+/**
+ * Compiles pieces into a matcher: a string comparison for patterns without
+ * wildcards, indexOf for `*`-only patterns (most policy resources), a RegExp
+ * when `?` is involved (`?` is one code point: the `u` flag, so an emoji
+ * counts as one character).
  */
 export function compileGlob(pieces: readonly GlobPiece[]): Matcher {
   const t = tokenize(pieces);
-  const [a, b, c] = t;
-  if (t.length === 0) return (value) => value === '';
-  if (t.length === 1) {
-    if (a === STAR) return ALWAYS;
-    if (typeof a === 'string') return (value) => value === a;
+  if (t.length === 1 && t[0] === STAR) return ALWAYS;
+  if (!t.includes(ONE)) {
+    // Text between stars; a pattern starting or ending with * gets an empty first/last piece.
+    const texts: string[] = [''];
+    for (const tok of t) {
+      if (tok === STAR) texts.push('');
+      else texts[texts.length - 1] += tok as string;
+    }
+    if (texts.length === 1) {
+      const exact = texts[0]!;
+      return (value) => value === exact;
+    }
+    return starMatcher(texts);
   }
-  if (t.length === 2) {
-    if (typeof a === 'string' && b === STAR) return (value) => value.startsWith(a);
-    if (a === STAR && typeof b === 'string') return (value) => value.endsWith(b);
-  }
-  if (t.length === 3 && a === STAR && typeof b === 'string' && c === STAR) return (value) => value.includes(b);
   const source = t.map((tok) => (tok === STAR ? '[\\s\\S]*' : tok === ONE ? '.' : escapeRegExp(tok))).join('');
   const re = new RegExp(`^${source}$`, 'su');
   return (value) => re.test(value);
