@@ -157,6 +157,12 @@ describe('iotctl policy validate', () => {
     expect(out.warnings).toEqual([expect.objectContaining({ code: 'THING_VARIABLE', severity: 'note', path: 'Statement[0].Resource' })]);
   });
 
+  it('refuses to wait for a policy on a terminal', async () => {
+    const r = await runCli(['policy', 'validate', '-'], { tty: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Reading the policy from stdin ("-"), but stdin is a terminal.');
+  });
+
   it('a missing file is a usage error', async () => {
     const r = await runCli(['policy', 'validate', file('missing.json')]);
     expect(r.code).toBe(2);
@@ -226,6 +232,23 @@ describe('iotctl policy test', () => {
       },
     ]);
     expect(out.principal).toMatchObject({ region: 'eu-west-1', account: '111122223333' });
+  });
+
+  it('does not suggest a flag that was given', async () => {
+    const f = write('typed.json', { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/t/${iot:Connection.Thing.ThingTypeName}' } });
+    const r = await test('-f', f, '--thing', 'lamp-1', '--action', 'iot:Publish', '--resource', 't/lamp');
+    expect(r.stdout).toContain('missing: ${iot:Connection.Thing.ThingTypeName} has no value: pass --thing-type\n');
+    expect((await test('-f', f, '--thing', 'lamp-1', '--thing-type', 'lamp', '--action', 'iot:Publish', '--resource', 't/lamp')).code).toBe(0);
+  });
+
+  it('--var sets any variable; repeating a name makes a list', async () => {
+    const f = write('vars.json', {
+      Version: '2012-10-17',
+      Statement: { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/d/${iot:DomainName}', Condition: { 'ForAllValues:StringEquals': { 'iot:ConnectAttributes': ['PersistentConnect', 'LastWill'] } } },
+    });
+    const base = ['-f', f, '--action', 'iot:Publish', '--resource', 'd/example.com', '--var', 'iot:DomainName=example.com'];
+    expect((await test(...base, '--var', 'iot:ConnectAttributes=PersistentConnect', '--var', 'iot:ConnectAttributes=LastWill')).code).toBe(0);
+    expect((await test(...base, '--var', 'iot:ConnectAttributes=PersistentConnect', '--var', 'iot:ConnectAttributes=Other')).code).toBe(3);
   });
 
   it('--json on a denial lists missing variables with hints', async () => {

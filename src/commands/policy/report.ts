@@ -57,8 +57,10 @@ function traceLines(t: StatementTrace, c: Colors): string[] {
         ? `not excluded by NotAction ${JSON.stringify(a.patterns)}`
         : `excluded by NotAction ${JSON.stringify(a.matchedBy)}`;
   lines.push(`    ${a.element.padEnd(11)} ${yes(c, a.matched)} ${actionText}`);
+  // A statement for other actions plays no part: its resources and conditions are noise.
+  if (!a.matched) return lines;
   const r = t.resource;
-  lines.push(`    ${r.element.padEnd(11)} ${yes(c, r.matched)}${r.element === 'NotResource' ? ' the resource must match none of:' : ''}`);
+  lines.push(`    ${r.element.padEnd(11)} ${yes(c, r.matched)}${r.element === 'NotResource' ? ' the resource must match none of:' : ''}`.trimEnd());
   for (const p of r.patterns) {
     const outcome = p.outcome === 'match' ? c.green('match   ') : p.outcome === 'no-match' ? c.dim('no match') : c.yellow('no value');
     const from = p.substituted !== p.pattern ? c.dim(` (from ${p.pattern})`) : '';
@@ -67,7 +69,7 @@ function traceLines(t: StatementTrace, c: Colors): string[] {
   }
   if (t.conditions.entries.length === 0) lines.push(`    ${'Condition'.padEnd(11)} ${yes(c, true)} (none)`);
   else {
-    lines.push(`    ${'Condition'.padEnd(11)} ${yes(c, t.conditions.matched)}`);
+    lines.push(`    ${'Condition'.padEnd(11)} ${yes(c, t.conditions.matched)}`.trimEnd());
     for (const e of t.conditions.entries) lines.push(`        ${e.matched ? c.green('true ') : c.red('false')} ${e.reason}`);
   }
   return lines;

@@ -108,11 +108,12 @@ export async function prepareRequest(flags: RequestFlags, region: string): Promi
   };
 }
 
-/** The flag that gives a missing variable a value. */
-export function hintForVariable(name: string): string {
+/** The flag that gives a missing variable a value (flags already given are not suggested again). */
+export function hintForVariable(name: string, flags: Pick<RequestFlags, 'thing'> = {}): string {
   const lower = name.toLowerCase();
-  if (lower.startsWith('iot:connection.thing.attributes')) return 'pass --thing and --attr NAME=VALUE';
-  if (lower === 'iot:connection.thing.thingtypename') return 'pass --thing and --thing-type';
+  const thing = flags.thing === undefined ? '--thing and ' : '';
+  if (lower.startsWith('iot:connection.thing.attributes')) return `pass ${thing}--attr NAME=VALUE`;
+  if (lower === 'iot:connection.thing.thingtypename') return `pass ${thing}--thing-type`;
   if (lower.startsWith('iot:connection.thing.')) return 'pass --thing';
   if (lower === 'iot:clientid') return 'pass --client-id';
   if (lower.startsWith('iot:certificate') || lower === 'iot:certificateid') return 'pass --cert FILE (values with * $ + ? # are never substituted)';

@@ -1,5 +1,4 @@
 /** Helpers shared by the `iotctl policy` commands: repeated k=v flags, reading policy files and stdin. */
-import path from 'node:path';
 import { usageError } from '../../core/errors.js';
 import { lintPolicy, parsePolicy, type ParsedPolicy, type PolicyInput, type PolicyKind, type PolicyWarning } from '../../core/policy/index.js';
 import { readUserFile } from '../../io/files.js';
@@ -51,9 +50,4 @@ export function requireValid(file: PolicyFile, kind: PolicyKind = 'iot'): Policy
     });
   }
   return { name: file.name, document: file.text, kind };
-}
-
-/** `p.json` → `p` (for default policy names). */
-export function baseName(file: string): string {
-  return path.basename(file).replace(/\.json$/i, '');
 }

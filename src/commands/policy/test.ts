@@ -109,7 +109,7 @@ function principalSummary(prepared: PreparedRequest): TestReport['principal'] {
 }
 
 /** Decides the request against the set and builds the report (pure apart from the inputs). */
-export function decide(set: PolicySet, prepared: PreparedRequest, withTrace: boolean): TestReport {
+export function decide(set: PolicySet, prepared: PreparedRequest, withTrace: boolean, flags: RequestFlags): TestReport {
   const iot = explain(set.iot, prepared.request, prepared.context);
   let main: Pick<Explanation, 'decision' | 'allowed' | 'deciding' | 'missingVariables'> = iot;
   let trace = iot.trace;
@@ -128,7 +128,7 @@ export function decide(set: PolicySet, prepared: PreparedRequest, withTrace: boo
     action: prepared.request.action,
     resource: prepared.request.resource,
     deciding: main.deciding,
-    missingVariables: main.missingVariables.map((name) => ({ name, hint: hintForVariable(name) })),
+    missingVariables: main.missingVariables.map((name) => ({ name, hint: hintForVariable(name, flags) })),
     hints: main.allowed ? [] : scopeHints(trace, prepared),
     warnings: prepared.warnings,
     principal: principalSummary(prepared),
@@ -157,7 +157,7 @@ export async function runTest(
 ): Promise<number> {
   const set = await gather(ctx, options);
   const prepared = await prepareRequest(options, await requestRegion(ctx));
-  const report = decide(set, prepared, withTrace);
+  const report = decide(set, prepared, withTrace, options);
   ctx.out.result(report, formatReport);
   return report.allowed ? ExitCode.OK : ExitCode.DENIED;
 }
