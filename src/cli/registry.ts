@@ -37,6 +37,12 @@ export const COMMANDS: NounSpec[] = [
     ],
   },
   {
+    name: 'provision',
+    summary: 'one-shot device setup: key, CSR, certificate, thing, policy, device folder',
+    examples: ['iotctl provision pi01', 'iotctl provision pi02 --template device --yes --json'],
+    load: () => import('../commands/provision.js'),
+  },
+  {
     name: 'keygen',
     summary: 'make a private key locally (EC P-256 by default), mode 0600',
     examples: ['iotctl keygen --out pi01.key'],

@@ -163,7 +163,7 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
         ),
       );
       thingArn = thing.thingArn;
-      undo.push({ what: `thing ${plan.thingName} deleted`, run: async () => void (await iot.send(new sdk.DeleteThingCommand({ thingName: plan.thingName }))) });
+      undo.push({ what: `thing ${plan.thingName} deleted`, run: () => retryWhileAttached(() => iot.send(new sdk.DeleteThingCommand({ thingName: plan.thingName }))) });
     }
 
     if (!state.policyExists) {
@@ -209,6 +209,8 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
       certificateArn,
       policyName: plan.policy.name,
     };
+    // Pushed first: a write that fails halfway still has its partial files removed.
+    undo.push({ what: `files in ${plan.outDir} removed`, run: () => removeDeviceFiles(plan.outDir) });
     await step(`Writing the device folder ${plan.outDir}`, () =>
       writeDeviceFolder(plan.outDir, {
         [FILES.certificate]: { data: cert.certificatePem!, mode: 0o644 },
@@ -217,7 +219,6 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
         [DEVICE_FILE]: { data: JSON.stringify(manifest, null, 2) + '\n', mode: 0o644 },
       }),
     );
-    undo.push({ what: `files in ${plan.outDir} removed`, run: () => removeDeviceFiles(plan.outDir) });
 
     await step('Activating the certificate', () => iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' })));
 
@@ -247,7 +248,7 @@ async function rollBack(cause: unknown, undo: Undo[]): Promise<IotctlError> {
   const original = toIotctlError(cause);
   const rolledBack = undone.length > 0 ? ` Rolled back: ${undone.join('; ')}.` : ' Nothing had been created.';
   const stuck = leftOver.length > 0 ? ` Could NOT roll back: ${leftOver.join('; ')}.` : '';
-  return new IotctlError(original.code, `Provisioning failed: ${original.message}.${rolledBack}${stuck}`, {
+  return new IotctlError(original.code, `Provisioning failed: ${original.message.replace(/\.$/, '')}.${rolledBack}${stuck}`, {
     exitCode: original.exitCode,
     hint: original.hint,
     cause,
@@ -257,14 +258,24 @@ async function rollBack(cause: unknown, undo: Undo[]): Promise<IotctlError> {
 
 /** Writes every file atomically; the private key is 0600 before it holds a byte. */
 async function writeDeviceFolder(dir: string, files: Record<string, { data: string; mode: number }>): Promise<void> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  for (const [name, file] of Object.entries(files)) {
-    await writeFileAtomic(path.join(dir, name), file.data, { mode: file.mode });
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const [name, file] of Object.entries(files)) {
+      await writeFileAtomic(path.join(dir, name), file.data, { mode: file.mode });
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new IotctlError('OUTPUT_UNWRITABLE', `Cannot write the device folder ${dir}: ${why}`, { hint: 'choose another --out-dir', cause: err });
   }
 }
 
 async function removeDeviceFiles(dir: string): Promise<void> {
-  for (const name of [...Object.values(FILES), DEVICE_FILE]) await fs.rm(path.join(dir, name), { force: true });
+  for (const name of [...Object.values(FILES), DEVICE_FILE]) {
+    await fs.rm(path.join(dir, name), { force: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOTDIR') throw err; // the folder was never made
+    });
+  }
   await fs.rmdir(dir).catch(() => {}); // only if now empty
 }
 
@@ -307,6 +318,20 @@ function sameDocument(a: string | undefined, b: string): boolean {
     return JSON.stringify(JSON.parse(a ?? '')) === JSON.stringify(JSON.parse(b));
   } catch {
     return false;
+  }
+}
+
+/** AWS detaches principals asynchronously, so DeleteThing right after DetachThingPrincipal may still see them: retry briefly. */
+async function retryWhileAttached(work: () => Promise<unknown>, attempts = 6): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await work();
+      return;
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      if (i >= attempts || e.name !== 'InvalidRequestException' || !/attached/i.test(e.message ?? '')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * i));
+    }
   }
 }
 
