@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { startLocalIot, type LocalIot } from '../helpers/emulator.js';
+import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
 let local: LocalIot;
 let iot: IoTClient;
