@@ -61,6 +61,11 @@ function starMatcher(pieces: string[]): Matcher {
   const [fl, ll, m] = [first.length, last.length, middle.length];
   // Most policy resources share their first piece (`arn:aws:iot:`), so the
   // suffix and the middle pieces reject first; slice + === beats startsWith on V8.
+  if (m === 1 && ll === 0) {
+    // The commonest shape, `arn:aws:iot:*:<account>:topic/<prefix>/*`, without the loop.
+    const piece = middle[0]!;
+    return (value) => value.length >= min && value.indexOf(piece, fl) >= 0 && (fl === 0 || value.slice(0, fl) === first);
+  }
   return (value) => {
     const len = value.length;
     if (len < min) return false;
