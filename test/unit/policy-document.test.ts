@@ -126,3 +126,10 @@ describe('size limit: 2,048 characters excluding whitespace', () => {
     expect(parsePolicy(padded(3000)).errors[0]!.code).toBe('POLICY_TOO_LARGE');
   });
 });
+
+describe('problem paths point at the offending item', () => {
+  it('counts items by their own index, past invalid ones', () => {
+    const parsed = parsePolicy(doc(stmt({ Action: [7, 'Publish'], Resource: [ARN, 9, 'topic/x'] })));
+    expect(parsed.errors.map((e) => e.path)).toEqual(['Statement[0].Action[0]', 'Statement[0].Action[1]', 'Statement[0].Resource[1]', 'Statement[0].Resource[2]']);
+  });
+});

@@ -114,8 +114,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A string or a non-empty array of strings, as Action and Resource take. */
-function stringList(c: Checker, value: unknown, path: string, what: string): string[] {
+/**
+ * A string or a non-empty array of strings, as Action and Resource take; `check`
+ * returns a problem with one item (reported at that item's own index).
+ */
+function stringList(c: Checker, value: unknown, path: string, what: string, check: (item: string) => string | undefined): string[] {
   const list = Array.isArray(value) ? value : [value];
   if (Array.isArray(value) && value.length === 0) {
     c.error('POLICY_EMPTY_LIST', path, `must not be an empty list; give at least one ${what}`);
@@ -124,32 +127,27 @@ function stringList(c: Checker, value: unknown, path: string, what: string): str
   const out: string[] = [];
   list.forEach((item, i) => {
     const at = Array.isArray(value) ? `${path}[${i}]` : path;
-    if (typeof item !== 'string') c.error('POLICY_BAD_TYPE', at, `must be a string (${what}), not ${JSON.stringify(item)}`);
-    else if (item.length === 0) c.error('POLICY_EMPTY_VALUE', at, `must not be empty`);
-    else out.push(item);
+    if (typeof item !== 'string') return c.error('POLICY_BAD_TYPE', at, `must be a string (${what}), not ${JSON.stringify(item)}`);
+    if (item.length === 0) return c.error('POLICY_EMPTY_VALUE', at, `must not be empty`);
+    const problem = check(item);
+    if (problem) c.error(what === 'action' ? 'POLICY_BAD_ACTION' : 'POLICY_BAD_RESOURCE', at, problem);
+    out.push(item);
   });
   return out;
 }
 
-function checkActions(c: Checker, actions: string[], path: string, isArray: boolean): void {
-  actions.forEach((action, i) => {
-    if (!ACTION.test(action)) {
-      c.error('POLICY_BAD_ACTION', isArray ? `${path}[${i}]` : path, `"${action}" is not an action; write service:Action, e.g. iot:Publish, iot:* or *`);
-    }
-  });
+function actionProblem(action: string): string | undefined {
+  return ACTION.test(action) ? undefined : `"${action}" is not an action; write service:Action, e.g. iot:Publish, iot:* or *`;
 }
 
-function checkResources(c: Checker, resources: string[], path: string, isArray: boolean): void {
-  resources.forEach((resource, i) => {
-    const at = isArray ? `${path}[${i}]` : path;
-    if (resource === '*') return;
-    if (!resource.startsWith('arn:')) {
-      const hint = /^(client|topic|topicfilter|thing|cert|policy)\//.test(resource) ? `arn:aws:iot:<region>:<account>:${resource}` : 'arn:aws:iot:<region>:<account>:topic/<name>';
-      c.error('POLICY_BAD_RESOURCE', at, `"${resource}" is not an ARN or "*"; write e.g. ${hint}`);
-    } else if (arnSegments(resource).length < 6) {
-      c.error('POLICY_BAD_RESOURCE', at, `"${resource}" is not a complete ARN; the form is arn:<partition>:<service>:<region>:<account>:<resource>`);
-    }
-  });
+function resourceProblem(resource: string): string | undefined {
+  if (resource === '*') return undefined;
+  if (!resource.startsWith('arn:')) {
+    const hint = /^(client|topic|topicfilter|thing|cert|policy)\//.test(resource) ? `arn:aws:iot:<region>:<account>:${resource}` : 'arn:aws:iot:<region>:<account>:topic/<name>';
+    return `"${resource}" is not an ARN or "*"; write e.g. ${hint}`;
+  }
+  if (arnSegments(resource).length < 6) return `"${resource}" is not a complete ARN; the form is arn:<partition>:<service>:<region>:<account>:<resource>`;
+  return undefined;
 }
 
 function checkCondition(c: Checker, value: unknown, path: string): StatementSpec['conditions'] {
@@ -220,11 +218,9 @@ function checkStatement(c: Checker, raw: unknown, index: number, path: string): 
     return { key, value: raw[key], not: key === no };
   };
   const action = pick('Action', 'NotAction');
-  const actions = action.value === undefined ? [] : stringList(c, action.value, `${path}.${action.key}`, 'action');
-  checkActions(c, actions, `${path}.${action.key}`, Array.isArray(action.value));
+  const actions = action.value === undefined ? [] : stringList(c, action.value, `${path}.${action.key}`, 'action', actionProblem);
   const resource = pick('Resource', 'NotResource');
-  const resources = resource.value === undefined ? [] : stringList(c, resource.value, `${path}.${resource.key}`, 'resource ARN');
-  checkResources(c, resources, `${path}.${resource.key}`, Array.isArray(resource.value));
+  const resources = resource.value === undefined ? [] : stringList(c, resource.value, `${path}.${resource.key}`, 'resource ARN', resourceProblem);
 
   let sid: string | undefined;
   if (raw.Sid !== undefined) {

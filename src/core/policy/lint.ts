@@ -145,7 +145,8 @@ function lintResources(l: Linter, s: StatementSpec): void {
       if (arn.type === 'topicfilter') {
         l.note('MQTT_WILDCARD_LITERAL', path, `${literal}: "${arn.name}" authorizes only a SUBSCRIBE to exactly that filter; to allow any filter under a prefix use * (any characters, / included) or ? (one character)`);
       } else {
-        l.warn('MQTT_WILDCARD_LITERAL', path, `${literal}: a ${arn.type ?? 'resource'} "${arn.name}" matches only names that literally contain them (topic names never do); use * (any characters, / included) or ? (one character)`);
+        const never = arn.type === 'topic' ? ' (a topic name never contains them)' : '';
+        l.warn('MQTT_WILDCARD_LITERAL', path, `${literal}: "${arn.name}" matches only names that literally contain them${never}; use * (any characters, / included) or ? (one character)`);
       }
     }
     for (const ref of parseTemplate(resource).flatMap((p) => ('ref' in p ? [p.ref] : []))) {
