@@ -115,11 +115,12 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';
+
 /** A wildcard bind address is advertised as the loopback address clients can reach. */
 function advertisedHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '::1';
-  return host;
+  if (!isWildcard(host)) return host;
+  return host === '::' ? '::1' : '127.0.0.1';
 }
 
 const urlHost = (host: string) => (isIP(host) === 6 ? `[${host}]` : host);
@@ -164,7 +165,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     }
   }
 
-  const serverHosts = [...new Set(['localhost', '127.0.0.1', dataHost, ...(host === dataHost ? [] : [host]).filter((h) => h && h !== '0.0.0.0' && h !== '::')])];
+  // The data plane's certificate names every host a client may use.
+  const serverHosts = [...new Set(['localhost', '127.0.0.1', dataHost, ...(isWildcard(host) ? [] : [host])])];
   const material: Material = dataDir ? await persistentMaterial(dataDir, serverHosts, options.credentials) : await ephemeralMaterial(serverHosts, options.credentials);
   const arns = new Arns(region, accountId);
   const store = await StateStore.open(arns, dataDir ? new FileStorage(dataFile(dataDir, 'state')) : memoryStorage);

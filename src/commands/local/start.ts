@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
@@ -48,7 +49,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   const region = ctx.globals.region ?? config.profiles[LOCAL_PROFILE]?.region ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw usageError('INVALID_REGION', `"${region}" does not look like an AWS region (e.g. us-east-1).`);
   if (options.accountId && !/^\d{12}$/.test(options.accountId)) throw usageError('INVALID_ACCOUNT_ID', `--account-id must be 12 digits, not "${options.accountId}".`);
-  const dataDir = options.ephemeral ? undefined : (options.dataDir ? (await import('node:path')).resolve(options.dataDir) : defaultLocalDataDir(ctx.env));
+  const dataDir = options.ephemeral ? undefined : (options.dataDir ? path.resolve(options.dataDir) : defaultLocalDataDir(ctx.env));
 
   const { createEmulator } = await import('../../emulator/index.js');
   const emulator = await ctx.out.step('starting the local IoT Core', () =>

@@ -125,14 +125,14 @@ async function detach(req: ServiceRequest, ctx: ServiceContext, legacy: boolean)
 function listAttachedPolicies(req: ServiceRequest, ctx: ServiceContext) {
   const target = resolvePrincipal(req.params.target, 'target', ctx);
   queryBoolean(req.query.get('recursive'), 'recursive'); // no thing groups locally, so recursion changes nothing
-  if (target.kind === 'cert') ctx.store.registry.requireCertificate(target.id);
+  ctx.store.registry.requirePrincipal(target.key);
   const page = paginate(ctx.store.registry.policyNamesFor(target.key), (n) => n, req.query.get('marker'), pageSize(req, 'pageSize'), 'marker');
   return { policies: policyEntries(page.items, ctx), nextMarker: page.next };
 }
 
 function listPrincipalPolicies(req: ServiceRequest, ctx: ServiceContext) {
   const principal = resolvePrincipal(header(req, 'x-amzn-iot-principal'), 'principal', ctx);
-  if (principal.kind === 'cert') ctx.store.registry.requireCertificate(principal.id);
+  ctx.store.registry.requirePrincipal(principal.key);
   const ascending = queryBoolean(req.query.get('isAscendingOrder'), 'isAscendingOrder') ?? false;
   const names = ctx.store.registry.policyNamesFor(principal.key);
   if (!ascending) names.reverse();

@@ -108,7 +108,7 @@ function listThingPrincipals(req: ServiceRequest, ctx: ServiceContext) {
 
 function listPrincipalThings(req: ServiceRequest, ctx: ServiceContext) {
   const principal = resolvePrincipal(header(req, 'x-amzn-principal'), 'principal', ctx);
-  if (principal.kind === 'cert') ctx.store.registry.requireCertificate(principal.id);
+  ctx.store.registry.requirePrincipal(principal.key);
   const things = ctx.store.registry.thingsFor(principal.key).map((t) => t.thingName);
   const page = paginate(things, (t) => t, req.query.get('nextToken'), pageSize(req, 'maxResults'), 'nextToken');
   return { things: page.items, nextToken: page.next };

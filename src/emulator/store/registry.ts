@@ -278,7 +278,8 @@ export class Registry {
     this.pending.push({ type: 'policy', name, deleted: true });
   }
 
-  private requirePrincipalExists(principal: PrincipalKey): void {
+  /** A certificate principal must exist; a Cognito identity ID is taken as given (AWS does not check it either). */
+  requirePrincipal(principal: PrincipalKey): void {
     if (principal.startsWith('cert/') && !this.certificates.has(principal.slice(5))) {
       throw notFound(`The certificate given in the principal does not exist (arn: ${this.arns.principalName(principal)}).`);
     }
@@ -287,7 +288,7 @@ export class Registry {
   /** Idempotent: attaching a pair that exists succeeds. */
   attachPolicy(name: string, principal: PrincipalKey): void {
     this.requirePolicy(name);
-    this.requirePrincipalExists(principal);
+    this.requirePrincipal(principal);
     const attached = this.principalPolicies.get(principal);
     if (attached?.has(name)) return;
     if ((attached?.size ?? 0) >= MAX_POLICIES_PER_PRINCIPAL) {
@@ -301,7 +302,7 @@ export class Registry {
   /** Detaching a pair that is not attached succeeds (nothing to do). */
   detachPolicy(name: string, principal: PrincipalKey): void {
     this.requirePolicy(name);
-    this.requirePrincipalExists(principal);
+    this.requirePrincipal(principal);
     this.unlinkPolicy(name, principal);
   }
 
@@ -370,7 +371,7 @@ export class Registry {
 
   attachThingPrincipal(thingName: string, principal: PrincipalKey, type: ThingPrincipalType): void {
     this.requireThing(thingName);
-    this.requirePrincipalExists(principal);
+    this.requirePrincipal(principal);
     const current = this.principalThings.get(principal);
     const existing = current?.get(thingName);
     if (existing === type) return;
@@ -393,7 +394,7 @@ export class Registry {
 
   detachThingPrincipal(thingName: string, principal: PrincipalKey): void {
     this.requireThing(thingName);
-    this.requirePrincipalExists(principal);
+    this.requirePrincipal(principal);
     if (!this.thingPrincipals.get(thingName)?.has(principal)) return;
     removeFrom(this.thingPrincipals, thingName, principal);
     removeFrom(this.principalThings, principal, thingName);

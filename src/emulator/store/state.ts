@@ -15,7 +15,7 @@ export class StateStore {
   private readonly committer: GroupCommit;
 
   private constructor(
-    public registry: Registry,
+    readonly registry: Registry,
     private readonly storage: SnapshotStorage,
   ) {
     this.committer = new GroupCommit(() => this.storage.save(this.registry.toSnapshot()));
