@@ -213,19 +213,6 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     caFile: material.caFile,
     dataHost,
   };
-  if (dataDir) {
-    const info: RuntimeInfo = {
-      pid: process.pid,
-      startedAt,
-      region,
-      accountId,
-      controlPlane: endpoints.controlPlane,
-      caFile: endpoints.caFile,
-      dataDir,
-      endpoints: { http: endpoints.http },
-    };
-    await writeRuntimeInfo(dataDir, info);
-  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -240,6 +227,25 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       if (dataDir) await removeRuntimeInfo(dataDir);
       if (material.tempDir) await fs.rm(material.tempDir, { recursive: true, force: true });
     })());
+
+  if (dataDir) {
+    const info: RuntimeInfo = {
+      pid: process.pid,
+      startedAt,
+      region,
+      accountId,
+      controlPlane: endpoints.controlPlane,
+      caFile: endpoints.caFile,
+      dataDir,
+      endpoints: { http: endpoints.http },
+    };
+    try {
+      await writeRuntimeInfo(dataDir, info);
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  }
 
   return {
     endpoints,
