@@ -20,8 +20,10 @@ import {
 import { hintForVariable, prepareRequest, type PreparedRequest, type RequestFlags } from './request.js';
 import { formatReport, type TestReport } from './report.js';
 import { collect, readPolicyFile, requireValid } from './shared.js';
+import type { CertificateFacts } from '../../core/policy/certificate.js';
 
 export interface TestOptions extends RequestFlags {
+  principal?: string;
   policyFile?: string[];
   rolePolicyFile?: string[];
   explain?: boolean;
@@ -33,13 +35,18 @@ export interface PolicySet {
   iot: PolicyInput[];
   /** An authenticated Cognito identity's role policies: then both sides must allow. */
   role?: PolicyInput[];
+  /** The certificate's facts, when the policies came from a certificate principal. */
+  certificate?: CertificateFacts;
+  /** Region of the principal's ARN: requests are checked where the principal lives. */
+  region?: string;
 }
 
 export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
   cmd
     .requiredOption('-a, --action <action>', 'iot:Connect, iot:Publish, iot:Subscribe, iot:Receive, iot:RetainPublish, ...')
     .requiredOption('-r, --resource <name|arn>', 'a topic, topic filter or client id (made into the ARN the action needs), or a full ARN')
-    .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin)', collect)
+    .option('-p, --principal <principal>', 'a certificate (ARN or id) or Cognito identity id: test against the policies attached to it in AWS IoT')
+    .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin); with --principal, as if also attached', collect)
     .option('--role-policy-file <file>', "an authenticated Cognito identity's IAM role policy (repeatable): then both the role and the IoT policies must allow", collect)
     .option('--client-id <id>', 'MQTT client id (default: the thing name; for iot:Connect, the resource)')
     .option('--thing <name>', 'thing attached to the principal (sets iot:Connection.Thing.*; IsAttached=true)')
@@ -56,15 +63,34 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
     `iotctl policy ${verb} -f device.json --thing lamp-1 --action iot:Subscribe --resource 'things/lamp-1/#'`,
     `iotctl policy ${verb} -f cognito.json --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource foo/us-east-1:0123abcd-0000-4000-8000-000000000000`,
     `iotctl policy ${verb} -f p1.json -f p2.json --cert device.pem.crt --action iot:Connect --resource dev-1 --json`,
+    `iotctl --profile local policy ${verb} --principal <cert ARN> --action iot:Publish --resource home/123_aws_ave/door_1/open`,
   ]);
   cmd.addHelpText('after', '\nExit codes: 0 allowed, 3 denied, 2 usage error or invalid policy.');
+}
+
+/**
+ * The policies attached to --principal in AWS IoT (default versions), plus any
+ * --policy-file. Fills in what the principal implies: the certificate's facts,
+ * its one attached thing (as --thing), or the Cognito identity (as --cognito-id).
+ */
+export async function gatherFromPrincipal(ctx: Context, options: TestOptions): Promise<PolicySet> {
+  const { parsePrincipal, fetchPrincipalPolicies } = await import('../../policy/remote.js');
+  const principal = parsePrincipal(options.principal!, '--principal');
+  const fetched = await fetchPrincipalPolicies(await ctx.iot(), principal);
+  const fromFiles = options.policyFile?.length ? await gatherFromFiles(ctx, options) : { iot: [] };
+  if (principal.kind === 'cognito') options.cognitoId ??= principal.identityId;
+  if (principal.kind === 'certificate' && options.thing === undefined && fetched.things.length === 1) options.thing = fetched.things[0];
+  const arn = parseArn(fetched.target);
+  if (arn) options.account ??= arn.account;
+  return {
+    region: arn?.region, ...fromFiles, iot: [...fetched.policies, ...fromFiles.iot], certificate: fetched.certificate };
 }
 
 /** Policies from --policy-file / --role-policy-file, validated. */
 export async function gatherFromFiles(ctx: Context, options: TestOptions): Promise<PolicySet> {
   const files = options.policyFile ?? [];
   if (files.length === 0) {
-    throw usageError('POLICY_REQUIRED', 'No policy to test against.', 'pass --policy-file FILE (repeatable)');
+    throw usageError('POLICY_REQUIRED', 'No policy to test against.', 'pass --policy-file FILE (repeatable), or --principal to use the policies attached in AWS IoT');
   }
   const iot = await Promise.all(files.map(async (f) => requireValid(await readPolicyFile(f, ctx.streams.stdin, 'iot'), 'iot')));
   const set: PolicySet = { iot };
@@ -153,10 +179,11 @@ export async function runTest(
   ctx: Context,
   options: TestOptions,
   withTrace: boolean,
-  gather: (ctx: Context, options: TestOptions) => Promise<PolicySet> = gatherFromFiles,
+  gather: (ctx: Context, options: TestOptions) => Promise<PolicySet> = options.principal ? gatherFromPrincipal : gatherFromFiles,
 ): Promise<number> {
   const set = await gather(ctx, options);
-  const prepared = await prepareRequest(options, await requestRegion(ctx));
+  const prepared = await prepareRequest(options, ctx.globals.region ?? set.region ?? (await requestRegion(ctx)));
+  if (set.certificate && !prepared.context.certificate) prepared.context.certificate = set.certificate;
   const report = decide(set, prepared, withTrace, options);
   ctx.out.result(report, formatReport);
   return report.allowed ? ExitCode.OK : ExitCode.DENIED;

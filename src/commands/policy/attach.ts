@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { examples } from '../../cli/command.js';
+import type { Context } from '../../cli/context.js';
+import { changeAttachment, configureAttachment } from './attachment.js';
+
+export function configure(cmd: Command): void {
+  configureAttachment(cmd);
+  examples(cmd, ['iotctl policy attach iotctl-device --target arn:aws:iot:us-east-1:123456789012:cert/<id>', 'iotctl policy attach user-policy --target us-east-1:<identity uuid>']);
+}
+
+export async function run(ctx: Context, args: unknown[], options: { target: string }): Promise<number> {
+  return changeAttachment(ctx, 'attach', args[0] as string, options.target);
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { examples } from '../../cli/command.js';
+import type { Context } from '../../cli/context.js';
+import { requireName } from '../../cli/options.js';
+import { POLICY_NAME } from '../../core/names.js';
+import { formatPairs } from '../../io/table.js';
+import { addDocumentSourceOptions, documentFrom, type DocumentSourceOptions } from '../../policy/source.js';
+
+export function configure(cmd: Command): void {
+  cmd.argument('<name>', 'policy name');
+  addDocumentSourceOptions(cmd);
+  examples(cmd, ['iotctl policy create home-alice --template home --param homeId=123_aws_ave', 'iotctl policy create lamp -f lamp.json --json']);
+}
+
+export async function run(ctx: Context, args: unknown[], options: DocumentSourceOptions): Promise<number> {
+  const policyName = requireName(POLICY_NAME, args[0] as string);
+  const { text, source } = await documentFrom(ctx, options);
+  const { CreatePolicyCommand } = await import('@aws-sdk/client-iot');
+  const created = await (await ctx.iot()).send(new CreatePolicyCommand({ policyName, policyDocument: text }));
+  ctx.out.result({ policyName: created.policyName, policyArn: created.policyArn, versionId: created.policyVersionId, source }, (r) =>
+    formatPairs([
+      ['policy', r.policyName],
+      ['arn', r.policyArn],
+      ['version', r.versionId],
+      ['from', r.source],
+    ]),
+  );
+  return 0;
+}

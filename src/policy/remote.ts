@@ -1,0 +1,51 @@
+import type { IoTClient } from '@aws-sdk/client-iot';
+import type { PolicyInput } from '../core/policy/index.js';
+import type { CertificateFacts } from '../core/policy/certificate.js';
+import { usageError } from '../core/errors.js';
+import { certificateIdOf, isCognitoIdentityId } from '../core/names.js';
+import { attachedPolicyNames, principalThings } from '../aws/principals.js';
+
+/** A principal as `iotctl policy attach/test --principal|--target` take it. */
+export type Principal = { kind: 'certificate'; certificateId: string; arn?: string } | { kind: 'cognito'; identityId: string };
+
+export function parsePrincipal(value: string, flag: string): Principal {
+  const certificateId = certificateIdOf(value);
+  if (certificateId) return { kind: 'certificate', certificateId, arn: value.startsWith('arn:') ? value : undefined };
+  if (isCognitoIdentityId(value)) return { kind: 'cognito', identityId: value };
+  throw usageError('INVALID_PRINCIPAL', `${flag} "${value}" is neither a certificate (ARN or 64-hex id) nor a Cognito identity id.`, 'e.g. arn:aws:iot:us-east-1:123456789012:cert/<id> or us-east-1:<uuid>');
+}
+
+/** The target string AttachPolicy/ListAttachedPolicies want: the certificate ARN or the bare identity id. */
+export async function principalTarget(iot: IoTClient, principal: Principal): Promise<string> {
+  if (principal.kind === 'cognito') return principal.identityId;
+  if (principal.arn) return principal.arn;
+  const { DescribeCertificateCommand } = await import('@aws-sdk/client-iot');
+  const described = await iot.send(new DescribeCertificateCommand({ certificateId: principal.certificateId }));
+  return described.certificateDescription!.certificateArn!;
+}
+
+export interface PrincipalPolicies {
+  target: string;
+  policies: PolicyInput[];
+  /** For a certificate: the facts policies see (subject, issuer, id...). */
+  certificate?: CertificateFacts;
+  /** Things the certificate is attached to. */
+  things: string[];
+}
+
+/** Everything AWS IoT would evaluate for a principal: the default version of each attached policy, and the certificate's facts. */
+export async function fetchPrincipalPolicies(iot: IoTClient, principal: Principal): Promise<PrincipalPolicies> {
+  const sdk = await import('@aws-sdk/client-iot');
+  const target = await principalTarget(iot, principal);
+  const names = await attachedPolicyNames(iot, target);
+  const policies = await Promise.all(
+    names.map(async (policyName) => {
+      const p = await iot.send(new sdk.GetPolicyCommand({ policyName }));
+      return { name: policyName, versionId: p.defaultVersionId, document: p.policyDocument ?? '{}' } satisfies PolicyInput;
+    }),
+  );
+  if (principal.kind === 'cognito') return { target, policies, things: [] };
+  const { certificateDescription } = await iot.send(new sdk.DescribeCertificateCommand({ certificateId: principal.certificateId }));
+  const { certificateFacts } = await import('./certificate.js');
+  return { target, policies, certificate: certificateFacts(certificateDescription?.certificatePem ?? '', target), things: await principalThings(iot, target) };
+}
