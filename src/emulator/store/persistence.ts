@@ -11,6 +11,8 @@ import { writeFileAtomic } from '../../io/files.js';
 import type { Snapshot } from './registry.js';
 
 export interface SnapshotStorage {
+  /** False for --ephemeral: nothing to wait for, so no snapshot is even built. */
+  readonly persistent: boolean;
   load(): Promise<Snapshot | undefined>;
   /** Serialises synchronously before its first await, so the write holds every mutation applied so far. */
   save(snapshot: Snapshot): Promise<void>;
@@ -18,6 +20,7 @@ export interface SnapshotStorage {
 
 /** --ephemeral: nothing is written. */
 export const memoryStorage: SnapshotStorage = {
+  persistent: false,
   async load() {
     return undefined;
   },
@@ -25,6 +28,7 @@ export const memoryStorage: SnapshotStorage = {
 };
 
 export class FileStorage implements SnapshotStorage {
+  readonly persistent = true;
   constructor(readonly file: string) {}
 
   async load(): Promise<Snapshot | undefined> {

@@ -36,7 +36,7 @@ export class StateStore {
       throw err;
     }
     const events: ChangeEvent[] = this.registry.takeEvents();
-    await this.committer.commit();
+    if (this.storage.persistent) await this.committer.commit();
     for (const event of events) this.changes.emit('change', event);
     return result;
   }
