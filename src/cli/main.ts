@@ -191,5 +191,6 @@ export async function main(): Promise<void> {
   });
   const { processStreams } = await import('../io/streams.js');
   const code = await run(process.argv.slice(2), processStreams(), { signal: controller.signal });
-  process.exitCode = controller.signal.aborted && code === ExitCode.OK ? ExitCode.INTERRUPTED : code;
+  // A command that handles the signal says what it means (tail: 130; local start: a clean stop is 0).
+  process.exitCode = code;
 }
