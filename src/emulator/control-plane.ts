@@ -18,6 +18,7 @@ import { policyRoutes } from './iot/policies.js';
 import { thingRoutes } from './iot/things.js';
 import { TARGET_PREFIX, cognitoOperations } from './cognito/operations.js';
 import { iamRoutes } from './iam.js';
+import { localLoginRoutes } from './cognito/local-login.js';
 import { parseQuery, sha256Hex } from './sigv4.js';
 
 /** Temporary (Cognito) credentials calling a signed operation. */
@@ -75,7 +76,7 @@ export class ControlPlane {
   private readonly local: Router;
 
   constructor(private readonly options: ControlPlaneOptions) {
-    this.local = new Router([healthRoute(options.health), ...iamRoutes]);
+    this.local = new Router([healthRoute(options.health), ...iamRoutes, ...localLoginRoutes]);
   }
 
   /** The request listener for node:http. */

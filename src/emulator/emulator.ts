@@ -21,6 +21,7 @@ import { ephemeralMaterial, persistentMaterial, type Material } from './material
 import { FileStorage, memoryStorage } from './store/persistence.js';
 import { StateStore } from './store/state.js';
 import { TokenSigner } from './cognito/tokens.js';
+import { localLoginProvider, localLoginValidator } from './cognito/local-login.js';
 import type { LoginValidators } from './cognito/logins.js';
 import type { CertificateAuthority } from '../pki/ca.js';
 import { IotctlError } from '../core/errors.js';
@@ -177,14 +178,17 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   }
 
   const authenticator = new Authenticator({ root: material.root, region, registry: () => store.registry, now });
+  const tokenSigner = new TokenSigner(material.tokenKeyPem);
   const ctx: ServiceContext = {
     store,
     arns,
     ca: material.ca,
     now,
     dataHost,
-    loginValidators: options.loginValidators ?? {},
-    tokenSigner: new TokenSigner(material.tokenKeyPem),
+    region,
+    // The local login provider (`iotctl local login`) is always there; tests may add their own.
+    loginValidators: { [localLoginProvider(region)]: localLoginValidator({ tokenSigner, region, now }), ...options.loginValidators },
+    tokenSigner,
   };
   const startedAt = new Date().toISOString();
   const controlPlane = new ControlPlane({

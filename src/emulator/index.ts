@@ -9,3 +9,4 @@ export type { PrincipalKey } from './arns.js';
 export { certificateKey } from './arns.js';
 export { FILES, dataFile, findInstance, probeHealth, readRuntimeInfo, type RuntimeInfo, type InstanceState } from './datadir.js';
 export { verifySignature, readSignature, checkSignatureTime, type SignableRequest, type SignatureClaim } from './sigv4.js';
+export { localLoginProvider, localUserPoolId } from './cognito/local-login.js';

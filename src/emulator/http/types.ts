@@ -36,8 +36,9 @@ export interface ServiceContext {
   /** The host DescribeEndpoint answers (where MQTT clients connect). */
   dataHost: string;
   loginValidators: LoginValidators;
-  /** Signs the OpenID tokens of GetOpenIdToken. */
-  tokenSigner: { sign(claims: Record<string, unknown>): string };
+  /** Signs the OpenID tokens of GetOpenIdToken and the local login provider's ID tokens. */
+  tokenSigner: { sign(claims: Record<string, unknown>): string; verify(token: string, nowMs: number): Record<string, unknown> };
+  region: string;
 }
 
 export type Handler = (req: ServiceRequest, ctx: ServiceContext) => unknown;
