@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
-import { COMMANDS, type NounSpec } from './registry.js';
+import { COMMANDS, type CommandSpec } from './registry.js';
 import type { CommandModule } from './command.js';
 import type { GlobalOptions } from './context.js';
 import { examples } from './command.js';
@@ -30,7 +30,7 @@ function version(): string {
 /** The command path named by argv (e.g. ['config', 'list']), ignoring options. */
 export function invokedPath(argv: string[]): string[] {
   const words: string[] = [];
-  for (let i = 0; i < argv.length && words.length < 3; i++) {
+  for (let i = 0; i < argv.length && words.length < 4; i++) {
     const token = argv[i]!;
     if (token === '--') break;
     if (token.startsWith('-')) {
@@ -73,33 +73,38 @@ function buildProgram(commander: Commander, streams: Streams): Command {
 }
 
 /** Declares every command (as summaries) and loads the one that was invoked. */
-async function declareCommands(program: Command, path: string[], bind: (cmd: Command, mod: CommandModule) => void): Promise<void> {
-  for (const noun of COMMANDS) {
-    const nounCmd = program.command(noun.name).summary(noun.summary).description(noun.summary);
-    inheritSettings(program, nounCmd);
-    if (noun.load) {
-      if (path[0] === noun.name) bind(nounCmd, await noun.load());
-      else nounCmd.allowUnknownOption().allowExcessArguments();
+async function declareCommands(
+  parent: Command,
+  specs: CommandSpec[],
+  path: string[],
+  depth: number,
+  bind: (cmd: Command, mod: CommandModule) => void,
+): Promise<void> {
+  for (const spec of specs) {
+    const cmd = parent.command(spec.name).summary(spec.summary).description(spec.summary);
+    cmd.copyInheritedSettings(parent);
+    const invoked = path[depth] === spec.name;
+    if (spec.load) {
+      if (invoked) bind(cmd, await spec.load());
+      else cmd.allowUnknownOption().allowExcessArguments();
       continue;
     }
-    examples(nounCmd, noun.examples);
-    for (const verb of noun.verbs ?? []) {
-      const verbCmd = nounCmd.command(verb.name).summary(verb.summary).description(verb.summary);
-      inheritSettings(program, verbCmd);
-      if (path[0] === noun.name && path[1] === verb.name) bind(verbCmd, await verb.load());
-    }
+    if (spec.examples) examples(cmd, spec.examples);
+    // Only the invoked group's commands are declared below it; others need just their summary.
+    await declareCommands(cmd, spec.verbs ?? [], invoked ? path : [], depth + 1, bind);
   }
 }
 
-function inheritSettings(program: Command, cmd: Command): void {
-  cmd.copyInheritedSettings(program);
-}
-
 function usageHint(path: string[]): string {
-  const known = COMMANDS.find((n: NounSpec) => n.name === path[0]);
-  const verb = known?.verbs?.find((v) => v.name === path[1]);
-  const shown = known ? (verb ? `${known.name} ${verb.name}` : known.name) : '';
-  return `run 'iotctl ${shown ? shown + ' ' : ''}--help' for usage`;
+  const known: string[] = [];
+  let level: CommandSpec[] | undefined = COMMANDS;
+  for (const word of path) {
+    const spec: CommandSpec | undefined = level?.find((c) => c.name === word);
+    if (!spec) break;
+    known.push(spec.name);
+    level = spec.verbs;
+  }
+  return `run 'iotctl ${known.length ? known.join(' ') + ' ' : ''}--help' for usage`;
 }
 
 /**
@@ -118,7 +123,7 @@ export async function run(argv: string[], streams: Streams, options: RunOptions 
   const signal = options.signal ?? new AbortController().signal;
   let exitCode: number = ExitCode.OK;
 
-  await declareCommands(program, path, (cmd, mod) => {
+  await declareCommands(program, COMMANDS, path, 0, (cmd, mod) => {
     mod.configure(cmd);
     cmd.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Command;

@@ -5,22 +5,20 @@ import type { CommandModule } from './command.js';
  * `iotctl --help` reads this table and loads no command module (and so neither
  * the AWS SDK nor aws-crt). Add a command here with one line.
  */
-export interface VerbSpec {
+export interface CommandSpec {
   name: string;
   summary: string;
-  load: () => Promise<CommandModule<any>>;
-}
-
-export interface NounSpec {
-  name: string;
-  summary: string;
-  /** Shown in `iotctl <noun> --help`. */
-  examples: string[];
-  /** A group of verbs (`iotctl config list`), or ... */
-  verbs?: VerbSpec[];
+  /** For a group: shown in `iotctl <group> --help` (a command module adds its own). */
+  examples?: string[];
+  /** A group of commands (`iotctl config list`, `iotctl cognito pool create`), or ... */
+  verbs?: CommandSpec[];
   /** ... a single command (`iotctl pub`). */
   load?: () => Promise<CommandModule<any>>;
 }
+
+/** The top level: every entry is a group or a command. */
+export type NounSpec = CommandSpec;
+export type VerbSpec = CommandSpec;
 
 export const COMMANDS: NounSpec[] = [
   {

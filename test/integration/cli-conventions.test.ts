@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/cli/registry.js';
+import { COMMANDS, type CommandSpec } from '../../src/cli/registry.js';
 import { BIN, ROOT, runCli, spawnCli, testEnv } from '../helpers/cli.js';
 
 const ANSI = /\u001b\[/;
@@ -59,7 +59,8 @@ describe('help and usage errors', () => {
     expect(r.stderr).toContain('Usage: iotctl config');
   });
 
-  const allCommands = COMMANDS.flatMap((noun) => [noun.name, ...(noun.verbs ?? []).map((v) => `${noun.name} ${v.name}`)]);
+  const walk = (specs: CommandSpec[], prefix: string): string[] => specs.flatMap((s) => [`${prefix}${s.name}`, ...walk(s.verbs ?? [], `${prefix}${s.name} `)]);
+  const allCommands = walk(COMMANDS, '');
   it.each(allCommands)('`iotctl %s --help` shows at least one example', async (command) => {
     const r = await runCli([...command.split(' '), '--help']);
     expect(r.code).toBe(0);
