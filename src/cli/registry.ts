@@ -114,13 +114,38 @@ export const COMMANDS: NounSpec[] = [
   },
   {
     name: 'local',
-    summary: 'run the built-in local AWS IoT Core (control plane: IoT and Cognito Identity)',
-    examples: ['iotctl local start', 'iotctl local start --ephemeral --port 0 --json', 'iotctl local status', 'iotctl local reset --yes', 'iotctl local ca'],
+    summary: 'run the built-in local AWS IoT Core (control plane, MQTT broker with enforced policies)',
+    examples: ['iotctl local start', 'iotctl local start --ephemeral --port 0 --json', 'iotctl local status', 'iotctl local logs --follow', 'iotctl local reset --yes', 'iotctl local ca'],
     verbs: [
       { name: 'start', summary: 'run it in the foreground and write the "local" profile', load: () => import('../commands/local/start.js') },
       { name: 'status', summary: 'whether it is running, and where (exit 1 if not)', load: () => import('../commands/local/status.js') },
       { name: 'reset', summary: 'wipe its state (refused while it runs)', load: () => import('../commands/local/reset.js') },
       { name: 'ca', summary: 'print the path of its CA certificate', load: () => import('../commands/local/ca.js') },
+      { name: 'login', summary: 'sign a user in with its local login provider (ID token for Cognito)', load: () => import('../commands/local/login.js') },
+    ],
+  },
+  {
+    name: 'cognito',
+    summary: 'Amazon Cognito identities for app users: pools, credentials, IoT policy registration',
+    examples: [
+      'iotctl --profile local cognito pool create demo --allow-unauthenticated',
+      'iotctl --profile local cognito credentials --identity-pool-id <id> --login local=alice',
+      'iotctl --profile local cognito register --identity-id <identity id>',
+    ],
+    verbs: [
+      {
+        name: 'pool',
+        summary: 'identity pools',
+        examples: ['iotctl cognito pool list', 'iotctl --profile local cognito pool create demo --allow-unauthenticated'],
+        verbs: [
+          { name: 'create', summary: 'create an identity pool (and, locally, its roles)', load: () => import('../commands/cognito/pool/create.js') },
+          { name: 'describe', summary: 'show an identity pool and its roles', load: () => import('../commands/cognito/pool/describe.js') },
+          { name: 'list', summary: 'list identity pools', load: () => import('../commands/cognito/pool/list.js') },
+          { name: 'roles', summary: "show or set a pool's roles", load: () => import('../commands/cognito/pool/roles.js') },
+        ],
+      },
+      { name: 'credentials', summary: 'AWS credentials for a guest or signed-in identity (json, env, credential_process)', load: () => import('../commands/cognito/credentials.js') },
+      { name: 'register', summary: 'attach an IoT policy to an identity (on-demand registration), idempotently', load: () => import('../commands/cognito/register.js') },
     ],
   },
 ];

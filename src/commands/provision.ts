@@ -143,14 +143,9 @@ async function choosePolicy(ctx: Context, options: Options, interactive: boolean
     }
   }
   const rendered = renderTemplate(template, params);
+  const { defaultPolicyName } = await import('../policy/ensure.js');
   const name = options.policyName ?? defaultPolicyName(template.name, template.parameters, rendered.parameters);
   return { name: requireName(POLICY_NAME, name), document: rendered.text, template: template.name, parameters: rendered.parameters };
-}
-
-/** iotctl-<template>, plus the values of parameters that differ from their defaults, so one policy serves every device alike. */
-export function defaultPolicyName(template: string, declared: { name: string; default?: string }[], values: Record<string, string>): string {
-  const custom = declared.filter((p) => values[p.name] !== undefined && values[p.name] !== p.default).map((p) => values[p.name]!.replace(/[^\w+=,.@-]/g, '_'));
-  return ['iotctl', template, ...custom].join('-').slice(0, 128);
 }
 
 async function environment(ctx: Context, options: Options): Promise<ProvisionEnvironment> {
@@ -198,7 +193,8 @@ async function runFleet(ctx: Context, plans: ProvisionPlan[], env: ProvisionEnvi
   const { toIotctlError } = await import('../cli/failure.js');
   const concurrency = options.concurrency ? parsePositiveInt(options.concurrency, '--concurrency') : 8;
   // Created once up front, so parallel runs do not race to create the shared policy.
-  const policy = await ensurePolicy(env, plans[0]!.policy);
+  const { ensurePolicy } = await import('../policy/ensure.js');
+  const policy = await ensurePolicy(env.iot, plans[0]!.policy.name, plans[0]!.policy.document);
   const progress = await ctx.out.spinner(`provisioning ${plans.length} things`);
   let done = 0;
   let failed = 0;
@@ -229,23 +225,6 @@ async function runFleet(ctx: Context, plans: ProvisionPlan[], env: ProvisionEnvi
     );
   }
   return failed ? ExitCode.FAILURE : ExitCode.OK;
-}
-
-async function ensurePolicy(env: ProvisionEnvironment, policy: PolicyChoice): Promise<{ name: string; created: boolean }> {
-  const sdk = await import('@aws-sdk/client-iot');
-  const existing = await env.iot.send(new sdk.GetPolicyCommand({ policyName: policy.name })).catch((err: { name?: string }) => {
-    if (err.name === 'ResourceNotFoundException') return undefined;
-    throw err;
-  });
-  if (existing) {
-    if (policy.document !== undefined && JSON.stringify(JSON.parse(existing.policyDocument ?? '{}')) !== JSON.stringify(JSON.parse(policy.document))) {
-      throw usageError('POLICY_EXISTS_DIFFERENT', `The policy ${policy.name} already exists with a different document.`, `reuse it as it is with --policy ${policy.name}, or pick another name with --policy-name`);
-    }
-    return { name: policy.name, created: false };
-  }
-  if (policy.document === undefined) throw usageError('POLICY_NOT_FOUND', `The policy ${policy.name} does not exist.`, 'create it, or use --template');
-  await env.iot.send(new sdk.CreatePolicyCommand({ policyName: policy.name, policyDocument: policy.document }));
-  return { name: policy.name, created: true };
 }
 
 function printPlan(ctx: Context, plans: ProvisionPlan[], policy: PolicyChoice & { template?: string; parameters?: Record<string, string> }, toStderr = false): void {

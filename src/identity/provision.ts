@@ -6,6 +6,7 @@ import { DEVICE_FILE, type DeviceManifest } from '../device/folder.js';
 import { exists, writeFileAtomic } from '../io/files.js';
 import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
 import { thingPrincipals } from '../aws/principals.js';
+import { sameDocument } from '../policy/ensure.js';
 
 /**
  * One-shot provisioning of a device: key and CSR made locally, certificate
@@ -311,14 +312,6 @@ function resultFromManifest(plan: ProvisionPlan, m: DeviceManifest, thingArn: st
     created: { thing: false, policy: false },
     unchanged: true,
   };
-}
-
-function sameDocument(a: string | undefined, b: string): boolean {
-  try {
-    return JSON.stringify(JSON.parse(a ?? '')) === JSON.stringify(JSON.parse(b));
-  } catch {
-    return false;
-  }
 }
 
 /** AWS detaches principals asynchronously, so DeleteThing right after DetachThingPrincipal may still see them: retry briefly. */
