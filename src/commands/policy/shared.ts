@@ -4,10 +4,7 @@ import { lintPolicy, parsePolicy, type ParsedPolicy, type PolicyInput, type Poli
 import { readUserFile } from '../../io/files.js';
 import type { InStream } from '../../io/streams.js';
 
-/** commander collector for repeatable options (`--param a=1 --param b=2`). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+export { collect } from '../../cli/options.js';
 
 /** Splits `NAME=VALUE` flags; the value may contain `=`. */
 export function parsePairs(values: readonly string[] | undefined, flag: string): [string, string][] {
