@@ -41,6 +41,24 @@ export const COMMANDS: NounSpec[] = [
     load: () => import('../commands/provision.js'),
   },
   {
+    name: 'pub',
+    summary: 'publish MQTT messages: one, repeated, or one per input line (QoS 1 waits for every ack)',
+    examples: ["iotctl pub --device ./pi01 dt/pi01/temp '{\"t\": 21.5}'", 'iotctl pub --lines sim/telemetry < readings.ndjson'],
+    load: () => import('../commands/pub.js'),
+  },
+  {
+    name: 'sub',
+    summary: 'print MQTT messages until --count, --timeout or Ctrl-C (pretty on a terminal, NDJSON when piped)',
+    examples: ["iotctl sub 'dt/+/temp' --count 1 --timeout 30s --json"],
+    load: () => import('../commands/sub.js'),
+  },
+  {
+    name: 'tail',
+    summary: 'follow MQTT topics until Ctrl-C, reconnecting with backoff',
+    examples: ["iotctl tail --device ./pi01 'dt/pi01/#'"],
+    load: () => import('../commands/tail.js'),
+  },
+  {
     name: 'keygen',
     summary: 'make a private key locally (EC P-256 by default), mode 0600',
     examples: ['iotctl keygen --out pi01.key'],

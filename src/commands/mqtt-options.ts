@@ -1,0 +1,153 @@
+/**
+ * What pub, sub and tail share: the connection options (declared once), how
+ * the context turns them into a ConnectionSpec and a session, QoS parsing,
+ * and (sub, tail) the output options.
+ */
+import type { Command } from 'commander';
+import type { Context } from '../cli/context.js';
+import { ExitCode, IotctlError, usageError } from '../core/errors.js';
+import { checkTopicFilter } from '../core/topic.js';
+import { NO_COLORS } from '../io/colors.js';
+import type { ConnectionFlags } from '../mqtt/resolve.js';
+import type { ConnectionSpec, MqttSession, QoS } from '../mqtt/types.js';
+import { chooseFormat, createRenderer, type Renderer } from '../messaging/render.js';
+import { LineWriter, openFileSink, type WriterHooks } from '../messaging/writer.js';
+
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--device <folder>', 'device folder from iotctl provision: certificate, key, root CA, endpoint, client id')
+    .option('--endpoint <host[:port]>', "MQTT data endpoint (default: the profile's data-endpoint, else DescribeEndpoint iot:Data-ATS, cached)")
+    .option('--port <port>', "port (default: the profile's mqtt-port/ws-port, else 8883 for mtls, 443 for sigv4)")
+    .option('--cert <file>', 'client certificate, PEM (mtls)')
+    .option('--key <file>', 'private key of the certificate, PEM (mtls)')
+    .option('--ca <file>', "root CA, PEM (default: the device folder's, the profile's ca-file, else the system trust store)")
+    .option('--client-id <id>', "MQTT client id (default: the device's client id (its thing name), else iotctl-<random>)")
+    .option('--auth <mode>', 'mtls (X.509 certificate) or sigv4 (WebSockets signed with AWS credentials); default: the profile, else mtls')
+    .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
+    .option('--connect-timeout <duration>', 'give up connecting after this long (exit 5)', '10s');
+}
+
+export function parseQos(text: string): QoS {
+  if (text === '0' || text === '1') return Number(text) as QoS;
+  if (text === '2') throw usageError('QOS_UNSUPPORTED', 'AWS IoT does not support QoS 2.', 'use --qos 1 (at least once)');
+  throw usageError('INVALID_QOS', `--qos must be 0 or 1, not "${text}".`);
+}
+
+export function parseCount(text: string, flag: string, min = 0): number {
+  if (!/^\d+$/.test(text) || Number(text) < min) throw usageError('INVALID_NUMBER', `${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${text}".`);
+  return Number(text);
+}
+
+/** AWS IoT allows 50 subscriptions per connection. */
+export const MAX_SUBSCRIPTIONS = 50;
+
+export function checkFilters(filters: string[]): void {
+  for (const f of filters) {
+    const problem = checkTopicFilter(f);
+    if (problem) throw usageError(problem.code, problem.message);
+  }
+  if (filters.length > MAX_SUBSCRIPTIONS) {
+    throw usageError('TOO_MANY_FILTERS', `${filters.length} topic filters given; AWS IoT allows ${MAX_SUBSCRIPTIONS} subscriptions per connection.`, 'use wildcards (+, #) to cover more topics with one filter');
+  }
+}
+
+/** The ConnectionSpec for these flags and the active profile (may call DescribeEndpoint once). */
+export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, extra: { keepAliveSeconds?: number } = {}): Promise<ConnectionSpec> {
+  const [{ resolveConnection }, settings] = await Promise.all([import('../mqtt/resolve.js'), ctx.settings()]);
+  return resolveConnection(
+    flags,
+    {
+      setting: (name) => settings.get(name),
+      readDevice: async (dir) => (await import('../device/folder.js')).readDeviceFolder(dir),
+      discoverEndpoint: async () => {
+        try {
+          const { DescribeEndpointCommand } = await import('@aws-sdk/client-iot');
+          const r = await (await ctx.iot()).send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
+          if (!r.endpointAddress) throw new Error('DescribeEndpoint returned no address');
+          return r.endpointAddress;
+        } catch (err) {
+          const { toIotctlError } = await import('../cli/failure.js');
+          const e = toIotctlError(err);
+          throw new IotctlError(e.code, `Cannot find the MQTT data endpoint with DescribeEndpoint: ${e.message}`, {
+            exitCode: e.exitCode,
+            hint: 'pass --endpoint <host> or --device <folder>, or set it once: iotctl config set data-endpoint <host>',
+            cause: err,
+          });
+        }
+      },
+      cacheEndpoint: async (host) => {
+        const { updateConfig } = await import('../config/store.js');
+        await updateConfig(ctx.env, (config) => {
+          config.profiles[settings.profile] = { ...config.profiles[settings.profile], 'data-endpoint': host };
+        });
+      },
+      sigv4: async () => {
+        const target = await ctx.awsTarget();
+        if (target.credentials) {
+          const fixed = target.credentials;
+          return { credentials: async () => fixed, region: target.region };
+        }
+        // The SDK's chain (AWS_PROFILE, SSO, IMDS...), memoized and refreshed before expiry.
+        const iot = await ctx.iot();
+        return { credentials: () => iot.config.credentials(), region: await iot.config.region().catch(() => undefined) };
+      },
+      log: (line) => ctx.out.info(line),
+    },
+    extra,
+  );
+}
+
+/** Opens the session for a spec (loads the device SDK on first use). */
+export function connector(ctx: Context, spec: ConnectionSpec): () => Promise<MqttSession> {
+  return async () => {
+    const { connectSession } = await import('../mqtt/session.js');
+    return connectSession(spec, {
+      signal: ctx.signal,
+      log: (line) => ctx.out.log(line),
+      // When run as the CLI (not in-process by tests), a native client left behind may not hold the exit.
+      ownsProcess: ctx.streams.stdout === (process.stdout as unknown),
+    });
+  };
+}
+
+export function describeTarget(spec: ConnectionSpec): string {
+  return `${spec.endpoint}:${spec.port} (MQTT ${spec.mqtt === 5 ? '5' : '3.1.1'}, ${spec.auth}) as ${spec.clientId}`;
+}
+
+// -------------------------------------------------------- output (sub, tail)
+
+export interface OutputFlags {
+  format?: string;
+  template?: string;
+  output?: string;
+}
+
+export function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <format>', 'pretty, json, ndjson, raw or template (default: pretty on a terminal, NDJSON when piped or with --json)')
+    .option('--template <text>', 'output template, implies --format template: {{topic}} {{payload}} {{payload.<path>}} {{qos}} {{retain}} {{iso}} {{ts}} {{bytes}} {{base64}} {{property.<name>}}')
+    .option('-o, --output <file>', 'write messages to this file (NDJSON by default) instead of stdout');
+}
+
+export interface MessageOutput {
+  render: Renderer;
+  writer: LineWriter;
+  /** Whether messages go to the terminal the person is looking at. */
+  toTerminal: boolean;
+  close(): void;
+}
+
+/** Checks the output flags and opens --output before anything connects. */
+export function openOutput(ctx: Context, o: OutputFlags, hooks: WriterHooks = {}): MessageOutput {
+  const toFile = o.output !== undefined;
+  const toTerminal = !toFile && ctx.streams.stdout.isTTY === true;
+  const format = chooseFormat(o.format, { json: ctx.globals.json, tty: toTerminal, template: o.template });
+  const render = createRenderer({ format, template: o.template, colors: toTerminal ? ctx.out.c : NO_COLORS, columns: ctx.streams.stdout.columns });
+  if (o.template !== undefined && format !== 'template') throw usageError('TEMPLATE_WITHOUT_FORMAT', '--template needs --format template (or no --format).');
+  const file = toFile ? openFileSink(o.output!) : undefined;
+  // Raw payloads may be binary: process.stdout takes Buffers though OutStream is typed for strings.
+  const sink = file ?? { write: (chunk: string | Uint8Array) => (ctx.streams.stdout.write as (c: string | Uint8Array) => boolean)(chunk) };
+  return { render, writer: new LineWriter(sink, toTerminal ? hooks : {}), toTerminal, close: () => file?.close() };
+}
+
+export const CONNECTION_EXIT_CODES = `Exit codes: 0 ok, 1 failure, 2 usage error (nothing was sent), 3 denied (policy), 5 connection/TLS, ${ExitCode.TIMEOUT} timeout, 130 interrupted.`;

@@ -1,0 +1,174 @@
+/** `iotctl pub <topic> [message]`: publish one message, a repeated one, or one per input line. */
+import { promises as fs, createReadStream } from 'node:fs';
+import type { Command } from 'commander';
+import { examples } from '../cli/command.js';
+import type { Context } from '../cli/context.js';
+import { ExitCode, usageError } from '../core/errors.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
+import { checkTopicName } from '../core/topic.js';
+import { fileError } from '../io/files.js';
+import type { ConnectionFlags } from '../mqtt/resolve.js';
+import { checkConnectionFlags, parsePositiveDuration } from '../mqtt/resolve.js';
+import type { PublishProperties } from '../mqtt/types.js';
+import { MAX_PAYLOAD_BYTES } from '../messaging/payload.js';
+import { payloadTooLarge, prepareSingle, runPub, type MessageSource, type PubResult } from '../messaging/publish.js';
+import { addConnectionOptions, connector, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
+
+interface Options extends ConnectionFlags {
+  file?: string;
+  stdin?: boolean;
+  lines?: boolean;
+  repeat?: string;
+  interval?: string;
+  qos: string;
+  retain?: boolean;
+  template: boolean;
+  rate?: string;
+  userProperty?: string[];
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: string;
+  messageExpiry?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function configure(cmd: Command): void {
+  cmd
+    .argument('<topic>', 'topic to publish to (no wildcards)')
+    .argument('[message]', 'the message (or use --file, --stdin, --lines)')
+    .option('--file <file>', 'send the contents of a file (with --lines: one message per line of it)')
+    .option('--stdin', 'send all of standard input as one message')
+    .option('--lines', 'one message per line of standard input (or --file), streamed; blank lines are skipped')
+    .option('--qos <qos>', '0 (at most once) or 1 (at least once: wait for every acknowledgement)', '1')
+    .option('--retain', 'ask the broker to keep the message for new subscribers')
+    .option('--repeat <n>', 'send the message n times ({{seq}} counts them)')
+    .option('--interval <duration>', 'wait between messages, e.g. 1s or 250ms')
+    .option('--rate <n>', 'at most n messages per second, 0 = unlimited (default: 100 on AWS IoT endpoints, unlimited elsewhere)')
+    .option('--no-template', 'send {{...}} in messages as it is, instead of expanding {{seq}} {{ts}} {{unix}} {{iso}} {{uuid}} {{clientId}} {{topic}} {{rand a b}}')
+    .option('--user-property <name=value>', 'MQTT 5 user property (repeatable)', collect)
+    .option('--content-type <type>', 'MQTT 5 content type, e.g. application/json')
+    .option('--response-topic <topic>', 'MQTT 5 response topic (request/response)')
+    .option('--correlation-data <text>', 'MQTT 5 correlation data')
+    .option('--message-expiry <duration>', 'MQTT 5 message expiry, e.g. 60s (AWS IoT: 1s to 7 days)');
+  addConnectionOptions(cmd);
+  examples(cmd, [
+    `iotctl pub --device ./pi01 dt/pi01/temp '{"t": 21.5}'`,
+    `iotctl pub sensors/demo '{"seq": {{seq}}, "t": {{rand 18 25}}, "at": "{{iso}}"}' --repeat 60 --interval 1s`,
+    'iotctl pub --lines sim/telemetry < readings.ndjson',
+    'iotctl pub --file firmware-manifest.json --qos 1 --retain devices/pi01/manifest',
+    "iotctl pub --auth sigv4 --mqtt 5 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'",
+    'iotctl --profile local pub --json test/hello hi',
+  ]);
+  cmd.addHelpText(
+    'after',
+    '\nQoS 1 (the default) exits only when every message is acknowledged; otherwise it says how many were not.\nExit codes: 0 ok, 1 failure, 2 usage error (nothing sent), 3 denied by policy, 5 connection/TLS, 130 interrupted.',
+  );
+}
+
+function parseUserProperty(text: string): { name: string; value: string } {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw usageError('INVALID_USER_PROPERTY', `--user-property must look like name=value, not "${text}".`);
+  return { name: text.slice(0, eq), value: text.slice(eq + 1) };
+}
+
+function properties(o: Options): PublishProperties | undefined {
+  const p: PublishProperties = {};
+  if (o.userProperty?.length) p.userProperties = o.userProperty.map(parseUserProperty);
+  if (o.contentType !== undefined) p.contentType = o.contentType;
+  if (o.responseTopic !== undefined) {
+    const problem = checkTopicName(o.responseTopic);
+    if (problem) throw usageError(problem.code, `--response-topic: ${problem.message}`);
+    p.responseTopic = o.responseTopic;
+  }
+  if (o.correlationData !== undefined) p.correlationData = Buffer.from(o.correlationData);
+  if (o.messageExpiry !== undefined) {
+    const ms = parsePositiveDuration(o.messageExpiry, '--message-expiry');
+    if (ms < 1000 || ms > 7 * 86_400_000) throw usageError('INVALID_DURATION', '--message-expiry must be between 1s and 7 days (AWS IoT limits).');
+    p.messageExpirySeconds = Math.round(ms / 1000);
+  }
+  return Object.keys(p).length ? p : undefined;
+}
+
+async function readAll(input: AsyncIterable<Buffer | string>, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of input) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    size += b.length;
+    if (size > MAX_PAYLOAD_BYTES) throw payloadTooLarge(size, `${what} (at least)`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The one message source the flags name, read (or, for --lines, opened) before connecting. */
+async function source(ctx: Context, message: string | undefined, o: Options): Promise<MessageSource> {
+  const given = [message !== undefined && 'a message argument', o.stdin && '--stdin', o.file !== undefined && !o.lines && '--file', o.lines && '--lines'].filter(Boolean);
+  if (given.length === 0) throw usageError('NO_MESSAGE', 'No message to publish.', "pass it as an argument (an empty one: ''), or use --file, --stdin or --lines");
+  if (given.length > 1) throw usageError('CONFLICTING_SOURCES', `Use one message source, not ${given.join(' and ')}.`);
+  if (message !== undefined) return { kind: 'single', payload: Buffer.from(message) };
+  if (o.stdin) return { kind: 'single', payload: await readAll(ctx.streams.stdin as AsyncIterable<Buffer>, 'Standard input') };
+  if (o.lines && o.file === undefined) return { kind: 'lines', input: ctx.streams.stdin as unknown as AsyncIterable<Buffer> & { destroy?(): void } };
+  const file = o.file!;
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (err) {
+    throw fileError(err, file, 'message file');
+  }
+  if (stat.isDirectory()) throw usageError('FILE_IS_DIRECTORY', `The message file ${file} is a directory, not a file.`);
+  if (o.lines) return { kind: 'lines', input: createReadStream(file, { highWaterMark: 64 * 1024 }) };
+  if (stat.size > MAX_PAYLOAD_BYTES) throw payloadTooLarge(stat.size, `The file ${file}`);
+  try {
+    return { kind: 'single', payload: await fs.readFile(file) };
+  } catch (err) {
+    throw fileError(err, file, 'message file');
+  }
+}
+
+export async function run(ctx: Context, args: unknown[], o: Options): Promise<number> {
+  const [topic, message] = args as [string, string | undefined];
+  // Everything that needs no network is checked first: bad input exits 2 before connecting.
+  const problem = checkTopicName(topic);
+  if (problem) throw usageError(problem.code, problem.message, problem.code === 'TOPIC_WILDCARD' ? 'to receive from many topics, use iotctl sub with a filter' : undefined);
+  const qos = parseQos(o.qos);
+  const repeat = o.repeat !== undefined ? parseCount(o.repeat, '--repeat', 1) : 1;
+  if (o.repeat !== undefined && o.lines) throw usageError('CONFLICTING_OPTIONS', '--repeat works with a single message, not with --lines.');
+  const intervalMs = o.interval !== undefined ? parseDuration(o.interval) : 0;
+  if (intervalMs === undefined) throw usageError('INVALID_DURATION', `--interval must be a duration such as 1s or 250ms, not "${o.interval}".`);
+  const rate = o.rate !== undefined ? Number(o.rate) : undefined;
+  if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0)) throw usageError('INVALID_NUMBER', `--rate must be a number of messages per second (0 = unlimited), not "${o.rate}".`);
+  const props = properties(o);
+  checkConnectionFlags(o);
+  const src = await source(ctx, message, o);
+  if (src.kind === 'single') prepareSingle(src.payload, o.template); // unknown {{variables}} and oversize payloads fail here
+
+  const spec = await resolveFromContext(ctx, o);
+  if (props && spec.mqtt !== 5) {
+    throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5 (the local IoT Core speaks 3.1.1 only)');
+  }
+  const session = await connector(ctx, spec)();
+  let result: PubResult;
+  try {
+    result = await runPub(
+      { topic, qos, retain: o.retain === true, properties: props, source: src, template: o.template, repeat, intervalMs, rate },
+      { session, signal: ctx.signal, log: (l) => ctx.out.log(l) },
+    );
+  } finally {
+    await session.disconnect();
+  }
+  const what = qos === 1 ? 'acknowledged' : 'sent';
+  if (result.interrupted) {
+    ctx.out.warn(`interrupted: ${result.published} published, ${result.acknowledged} ${what}, ${result.unacknowledged} not ${what}`);
+    return ExitCode.INTERRUPTED;
+  }
+  ctx.out.log(`published via ${describeTarget(spec)}`);
+  if (ctx.globals.json) ctx.out.result(result, () => '');
+  else if (ctx.out.interactive) {
+    const n = result.published === 1 ? '1 message' : `${result.published.toLocaleString('en-US')} messages`;
+    const rateText = result.published > 1 ? `, ${result.messagesPerSecond.toLocaleString('en-US')}/s` : '';
+    ctx.out.info(`published ${n} to ${topic} (QoS ${qos}, all ${what}) in ${formatDuration(result.durationMs)}${rateText}`);
+  }
+  return ExitCode.OK;
+}

@@ -1,0 +1,188 @@
+/**
+ * `iotctl pub`: one message (optionally repeated) or one message per input
+ * line, over one session. QoS 1 messages are counted until the broker
+ * acknowledges them; the run succeeds only when all of them were. A window
+ * of messages in flight bounds memory; the pacer keeps to AWS IoT's limits.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExitCode, IotctlError, usageError } from '../core/errors.js';
+import { AWS_PUBLISHES_PER_SECOND, isAwsHost, Pacer, paceFor } from '../mqtt/pacing.js';
+import type { MqttSession, PublishProperties, QoS } from '../mqtt/types.js';
+import { readLines } from './lines.js';
+import { MAX_PAYLOAD_BYTES } from './payload.js';
+import { compilePayloadTemplate, hasPlaceholders, type PayloadTemplate } from './template.js';
+
+export type MessageSource = { kind: 'single'; payload: Buffer } | { kind: 'lines'; input: AsyncIterable<Buffer | string> & { destroy?(): void } };
+
+export interface PubPlan {
+  topic: string;
+  qos: QoS;
+  retain: boolean;
+  properties?: PublishProperties;
+  source: MessageSource;
+  /** Expand {{seq}}, {{ts}}, {{uuid}}... in payloads. */
+  template: boolean;
+  repeat: number;
+  intervalMs: number;
+  /** --rate: messages per second, 0 = unlimited; default: AWS IoT's limit on AWS endpoints, none elsewhere. */
+  rate?: number;
+}
+
+export interface PubResult {
+  topic: string;
+  qos: QoS;
+  published: number;
+  acknowledged: number;
+  unacknowledged: number;
+  durationMs: number;
+  messagesPerSecond: number;
+  interrupted: boolean;
+}
+
+export interface PubDeps {
+  session: MqttSession;
+  signal: AbortSignal;
+  log?(line: string): void;
+}
+
+/** Messages in flight at once: AWS IoT allows 100 unacknowledged QoS 1 messages per connection. */
+function windowFor(host: string): number {
+  return isAwsHost(host) ? AWS_PUBLISHES_PER_SECOND : 512;
+}
+
+export function payloadTooLarge(bytes: number, what = 'The message'): IotctlError {
+  return usageError('PAYLOAD_TOO_LARGE', `${what} is ${bytes} bytes; AWS IoT accepts messages of at most ${MAX_PAYLOAD_BYTES} bytes (128 KB).`);
+}
+
+/** The payload of a single message with its template compiled (so unknown variables fail before connecting). */
+export function prepareSingle(payload: Buffer, template: boolean): (seq: number, ctx: { clientId: string; topic: string }) => Buffer {
+  if (template && payload.includes('{{')) {
+    const render = compilePayloadTemplate(payload.toString('utf8'));
+    return (seq, c) => Buffer.from(render({ seq, ...c }));
+  }
+  if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length);
+  return () => payload;
+}
+
+export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
+  const { session, signal } = deps;
+  const { topic, qos, retain, properties } = plan;
+  const pacer = new Pacer(paceFor(session.info.endpoint, plan.rate));
+  const window = windowFor(session.info.endpoint);
+  const ctx = { clientId: session.info.clientId, topic };
+  if (!pacer.unlimited) deps.log?.(`pacing publishes to ${plan.rate ?? AWS_PUBLISHES_PER_SECOND}/s`);
+
+  let published = 0;
+  let acknowledged = 0;
+  let inflight = 0;
+  let stop = false;
+  let firstError: IotctlError | undefined;
+  let wake: (() => void) | undefined;
+  const settle = () => {
+    inflight--;
+    if (wake) {
+      const w = wake;
+      wake = undefined;
+      w();
+    }
+  };
+  const onAck = () => {
+    acknowledged++;
+    settle();
+  };
+  const onFail = (e: IotctlError) => {
+    firstError ??= e;
+    stop = true;
+    settle();
+  };
+  session.onLost((e) => {
+    firstError ??= e;
+    stop = true;
+    wake?.();
+  });
+  const onAbort = () => {
+    stop = true;
+    wake?.();
+    if (plan.source.kind === 'lines') plan.source.input.destroy?.();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const started = performance.now();
+  const send = async (payload: Uint8Array): Promise<void> => {
+    const delay = pacer.delay(payload.length);
+    if (delay > 0) await sleep(delay);
+    while (inflight >= window && !stop) await new Promise<void>((r) => (wake = r));
+    if (stop) return;
+    inflight++;
+    published++;
+    session.publish({ topic, payload, qos, retain, properties }).then(onAck, onFail);
+  };
+  const pause = async () => {
+    if (plan.intervalMs > 0 && !stop) await sleep(plan.intervalMs, undefined, { signal }).catch(() => {});
+  };
+
+  try {
+    if (plan.source.kind === 'single') {
+      const payloadFor = prepareSingle(plan.source.payload, plan.template);
+      for (let seq = 1; seq <= plan.repeat && !stop; seq++) {
+        if (seq > 1) await pause();
+        const payload = payloadFor(seq, ctx);
+        if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Message ${seq}`);
+        await send(payload);
+      }
+    } else {
+      let seq = 0;
+      let template: { text: string; render: PayloadTemplate } | undefined;
+      for await (const line of readLines(plan.source.input, MAX_PAYLOAD_BYTES)) {
+        if (stop) break;
+        if (seq > 0) await pause();
+        seq++;
+        let payload: Buffer = line.bytes;
+        if (plan.template && payload.includes('{{')) {
+          const text = payload.toString('utf8');
+          if (template?.text !== text && hasPlaceholders(text)) template = { text, render: compilePayloadTemplate(text) };
+          payload = Buffer.from(template!.render({ seq, ...ctx }));
+          if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Line ${line.number} (after the template)`);
+        }
+        await send(payload);
+      }
+    }
+  } catch (err) {
+    // A destroyed stdin after Ctrl-C ends the loop; anything else is an error to report after the acks.
+    if (!signal.aborted) firstError ??= err instanceof IotctlError ? err : new IotctlError('INPUT_FAILED', `Reading the input failed: ${(err as Error).message}`, { cause: err });
+    stop = true;
+  }
+
+  // Every message sent so far gets its acknowledgement, or the connection's fate.
+  const deadline = signal.aborted ? performance.now() + 1000 : Infinity;
+  while (inflight > 0 && !(session.closed && firstError) && performance.now() < deadline) {
+    await Promise.race([new Promise<void>((r) => (wake = r)), signal.aborted ? sleep(Math.max(0, deadline - performance.now())) : new Promise(() => {})]);
+  }
+  signal.removeEventListener('abort', onAbort);
+
+  const durationMs = performance.now() - started;
+  const result: PubResult = {
+    topic,
+    qos,
+    published,
+    acknowledged,
+    unacknowledged: published - acknowledged,
+    durationMs: Math.round(durationMs),
+    messagesPerSecond: durationMs > 0 ? Math.round((acknowledged / durationMs) * 1000) : 0,
+    interrupted: signal.aborted,
+  };
+  if (firstError && !signal.aborted) throw withCounts(firstError, result);
+  return result;
+}
+
+/** The cause, plus how many messages did not make it. */
+function withCounts(e: IotctlError, r: PubResult): IotctlError {
+  const what = r.qos === 1 ? 'acknowledged' : 'sent';
+  const counts = r.published === 0 ? '' : r.unacknowledged === 0 ? ` All ${r.published} message(s) published were ${what}.` : ` ${r.unacknowledged} of ${r.published} message(s) were not ${what}.`;
+  return new IotctlError(e.code, e.message + counts, {
+    exitCode: e.exitCode === ExitCode.OK ? ExitCode.FAILURE : e.exitCode,
+    hint: e.hint,
+    cause: e,
+    details: { ...e.details, published: r.published, acknowledged: r.acknowledged, unacknowledged: r.unacknowledged },
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The status line `iotctl tail` keeps at the bottom of a terminal (stderr):
+ * connected / reconnecting, and messages per second. Redrawn once a second;
+ * cleared around message output when stdout shares the terminal.
+ */
+import { formatDuration } from '../core/duration.js';
+import type { Colors } from '../io/colors.js';
+import type { OutStream } from '../io/streams.js';
+import type { TailState } from './subscribe.js';
+
+export function statusText(state: TailState, o: { where: string; rate: number; total: number; now: number }, c: Colors): string {
+  switch (state.kind) {
+    case 'connecting':
+      return `${c.yellow('○')} connecting to ${o.where}${state.attempt > 0 ? ` (attempt ${state.attempt + 1})` : ''}`;
+    case 'connected':
+      return `${c.green('●')} connected to ${o.where} · ${o.rate.toFixed(o.rate < 10 ? 1 : 0)} msg/s · ${o.total.toLocaleString('en-US')} received · up ${formatDuration(o.now - state.since)}`;
+    case 'reconnecting': {
+      const reason = state.reason.length > 60 ? state.reason.slice(0, 57) + '...' : state.reason;
+      return `${c.red('○')} reconnecting in ${formatDuration(state.inMs)} (attempt ${state.attempt}) · ${o.total.toLocaleString('en-US')} received · ${reason}`;
+    }
+  }
+}
+
+export class StatusLine {
+  private state: TailState = { kind: 'connecting', attempt: 0 };
+  private drawn = false;
+  private total = 0;
+  private lastTotal = 0;
+  private lastTick = performance.now();
+  private rate = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly stream: OutStream,
+    private readonly where: string,
+    private readonly colors: Colors,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref();
+    this.draw();
+  }
+
+  set(state: TailState): void {
+    this.state = state;
+    this.draw();
+  }
+
+  count(): void {
+    this.total++;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    this.rate = ((this.total - this.lastTotal) * 1000) / (now - this.lastTick);
+    this.lastTotal = this.total;
+    this.lastTick = now;
+    this.draw();
+  }
+
+  draw(): void {
+    const columns = this.stream.columns ?? 100;
+    let text = statusText(this.state, { where: this.where, rate: this.rate, total: this.total, now: Date.now() }, this.colors);
+    // A wrapped line could not be cleared with \r: cut it to the width (uncoloured then).
+    // eslint-disable-next-line no-control-regex
+    const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+    if (plain.length >= columns) text = plain.slice(0, columns - 1);
+    this.stream.write(`\r\u001b[2K${text}`);
+    this.drawn = true;
+  }
+
+  clear(): void {
+    if (!this.drawn) return;
+    this.stream.write('\r\u001b[2K');
+    this.drawn = false;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.clear();
+  }
+
+  get received(): number {
+    return this.total;
+  }
+}

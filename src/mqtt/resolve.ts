@@ -1,0 +1,194 @@
+/**
+ * Where a connection comes from: flags over a device folder (from `iotctl
+ * provision`) over the profile's settings over defaults. When nothing names
+ * the data endpoint, it is discovered with DescribeEndpoint (iot:Data-ATS) and
+ * cached in the profile. Everything the AWS side needs comes in through
+ * `ResolveDeps`, so this module is testable without AWS and without the SDK.
+ */
+import { randomBytes } from 'node:crypto';
+import { usageError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import { checkClientId } from '../core/topic.js';
+import type { DeviceFolder } from '../device/folder.js';
+import { isLoopbackHost } from './pacing.js';
+import type { AuthMode, ConnectionSpec, CredentialSource, MqttVersion } from './types.js';
+
+/** The connection flags pub, sub and tail share (strings as commander hands them over). */
+export interface ConnectionFlags {
+  device?: string;
+  endpoint?: string;
+  port?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  clientId?: string;
+  auth?: string;
+  mqtt?: string;
+  connectTimeout?: string;
+}
+
+export interface ResolveDeps {
+  /** A resolved profile setting (data-endpoint, mqtt-port, ws-port, ca-file, auth, region, endpoint-url). */
+  setting(name: string): string | undefined;
+  readDevice(dir: string): Promise<DeviceFolder>;
+  /** DescribeEndpoint iot:Data-ATS. */
+  discoverEndpoint(): Promise<string>;
+  /** Remember a discovered endpoint in the profile. */
+  cacheEndpoint(host: string): Promise<void>;
+  /** SigV4 credentials (re-asked on every handshake) and the SDK chain's region. */
+  sigv4(): Promise<{ credentials: CredentialSource; region?: string }>;
+  randomClientId?(): string;
+  log?(line: string): void;
+}
+
+export const DEFAULT_MTLS_PORT = 8883;
+export const DEFAULT_WS_PORT = 443;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export function randomClientId(): string {
+  return `iotctl-${randomBytes(5).toString('hex')}`;
+}
+
+export function parsePort(text: string, flag: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw usageError('INVALID_PORT', `${flag} must be a port number (1-65535), not "${text}".`);
+  return Number(text);
+}
+
+export function parseAuth(text: string, from = '--auth'): AuthMode {
+  if (text === 'mtls' || text === 'sigv4') return text;
+  if (text === 'cognito') {
+    throw usageError('AUTH_UNSUPPORTED', 'pub, sub and tail do not sign in with Cognito themselves.', 'get credentials with iotctl cognito credentials (as env), then use --auth sigv4');
+  }
+  throw usageError('INVALID_AUTH', `${from} must be mtls or sigv4, not "${text}".`);
+}
+
+export function parseMqttVersion(text: string): MqttVersion {
+  if (text === '5') return 5;
+  if (text === '3' || text === '3.1.1' || text === '311') return 3;
+  throw usageError('INVALID_MQTT_VERSION', `--mqtt must be 5 or 3 (3.1.1), not "${text}".`);
+}
+
+export function parsePositiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw usageError('INVALID_DURATION', `${flag} must be a duration such as 500ms, 10s or 2m, not "${text}".`);
+  return ms;
+}
+
+export interface ParsedEndpoint {
+  host: string;
+  port?: number;
+  auth?: AuthMode;
+}
+
+/** `host`, `host:port`, `[v6]:port`, or a URL: mqtts:// (mutual TLS) or wss:// (SigV4). */
+export function parseEndpoint(text: string): ParsedEndpoint {
+  const bad = () => usageError('INVALID_ENDPOINT', `--endpoint must be a host name, host:port, mqtts://host[:port] or wss://host[:port], not "${text}".`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
+  if (scheme) {
+    const kind = scheme[1]!.toLowerCase();
+    const auth: AuthMode | undefined = kind === 'wss' ? 'sigv4' : ['mqtts', 'ssl', 'tls', 'mqtt+ssl'].includes(kind) ? 'mtls' : undefined;
+    if (!auth) throw bad();
+    let url: URL;
+    try {
+      url = new URL(text.replace(/^[^:]+/, 'https'));
+    } catch {
+      throw bad();
+    }
+    if (!url.hostname) throw bad();
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : undefined, auth };
+  }
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d+))?$/i.exec(text);
+  if (v6) return { host: v6[1]!, port: v6[2] ? parsePort(v6[2], '--endpoint') : undefined };
+  const m = /^([A-Za-z0-9.-]+)(?::(\d+))?$/.exec(text);
+  if (!m) throw bad();
+  return { host: m[1]!, port: m[2] ? parsePort(m[2], '--endpoint') : undefined };
+}
+
+/** Region from an AWS IoT data endpoint (xxxx-ats.iot.eu-west-1.amazonaws.com). */
+export function regionFromHost(host: string): string | undefined {
+  return /\.iot\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
+}
+
+function isLocalControlPlane(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Checks the flags that need no I/O (port, auth, version, timeout, client id): call before anything connects. */
+export function checkConnectionFlags(flags: ConnectionFlags): void {
+  if (flags.port !== undefined) parsePort(flags.port, '--port');
+  if (flags.auth !== undefined) parseAuth(flags.auth);
+  if (flags.mqtt !== undefined) parseMqttVersion(flags.mqtt);
+  if (flags.connectTimeout !== undefined) parsePositiveDuration(flags.connectTimeout, '--connect-timeout');
+  if (flags.endpoint !== undefined) parseEndpoint(flags.endpoint);
+  if (flags.clientId !== undefined) requireClientId(flags.clientId);
+  if ((flags.cert === undefined) !== (flags.key === undefined) && !flags.device) {
+    throw usageError('CERT_AND_KEY_REQUIRED', `Mutual TLS needs both --cert and --key; only ${flags.cert ? '--cert' : '--key'} was given.`);
+  }
+}
+
+function requireClientId(id: string): string {
+  const problem = checkClientId(id);
+  if (problem) throw usageError(problem.code, problem.message);
+  return id;
+}
+
+export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDeps, extra: { keepAliveSeconds?: number } = {}): Promise<ConnectionSpec> {
+  checkConnectionFlags(flags);
+  const device = flags.device ? await deps.readDevice(flags.device) : undefined;
+  const endpointFlag = flags.endpoint ? parseEndpoint(flags.endpoint) : undefined;
+  const profileAuth = deps.setting('auth');
+
+  const auth: AuthMode = flags.auth
+    ? parseAuth(flags.auth)
+    : (endpointFlag?.auth ??
+      (device || flags.cert ? 'mtls' : profileAuth ? parseAuth(profileAuth, 'The profile setting "auth"') : 'mtls'));
+
+  let endpoint = endpointFlag?.host ?? device?.endpoint ?? deps.setting('data-endpoint');
+  let endpointSource: 'flag' | 'device' | 'profile' | 'discovered' = endpointFlag ? 'flag' : device ? 'device' : 'profile';
+  if (!endpoint) {
+    endpoint = await deps.discoverEndpoint();
+    endpointSource = 'discovered';
+    await deps.cacheEndpoint(endpoint);
+    deps.log?.(`data endpoint ${endpoint} (DescribeEndpoint iot:Data-ATS), cached in the profile as data-endpoint`);
+  }
+
+  const settingPort = deps.setting(auth === 'mtls' ? 'mqtt-port' : 'ws-port');
+  const port = flags.port
+    ? parsePort(flags.port, '--port')
+    : (endpointFlag?.port ??
+      (endpointSource === 'device' && auth === 'mtls' ? device!.port : settingPort ? parsePort(settingPort, auth === 'mtls' ? 'mqtt-port' : 'ws-port') : auth === 'mtls' ? DEFAULT_MTLS_PORT : DEFAULT_WS_PORT));
+
+  const local = isLoopbackHost(endpoint) || isLocalControlPlane(deps.setting('endpoint-url'));
+  // The local IoT Core speaks MQTT 3.1.1 only; AWS IoT speaks both, and 5 gives reason codes.
+  const mqtt: MqttVersion = flags.mqtt ? parseMqttVersion(flags.mqtt) : local ? 3 : 5;
+
+  const spec: ConnectionSpec = {
+    endpoint,
+    port,
+    auth,
+    mqtt,
+    clientId: flags.clientId ? requireClientId(flags.clientId) : (device?.clientId ?? (deps.randomClientId ?? randomClientId)()),
+    caFile: flags.ca ?? device?.rootCaPath ?? deps.setting('ca-file'),
+    connectTimeoutMs: flags.connectTimeout ? parsePositiveDuration(flags.connectTimeout, '--connect-timeout') : DEFAULT_CONNECT_TIMEOUT_MS,
+    keepAliveSeconds: extra.keepAliveSeconds,
+    principal: device?.certificateArn ?? device?.certificateId,
+  };
+  if (auth === 'mtls') {
+    spec.certFile = flags.cert ?? device?.certificatePath;
+    spec.keyFile = flags.key ?? device?.privateKeyPath;
+    if (!spec.certFile || !spec.keyFile) {
+      throw usageError('CERT_AND_KEY_REQUIRED', 'Mutual TLS needs a client certificate and its private key.', 'pass --device <folder> (from iotctl provision), or --cert and --key; or use --auth sigv4');
+    }
+  } else {
+    const { credentials, region } = await deps.sigv4();
+    spec.credentials = credentials;
+    spec.region = deps.setting('region') ?? device?.region ?? region ?? regionFromHost(endpoint);
+    if (!spec.region) throw usageError('NO_REGION', 'SigV4 needs a region and none is configured.', 'pass --region, set AWS_REGION, or run: iotctl config set region <region>');
+  }
+  return spec;
+}
