@@ -1,10 +1,10 @@
 /**
- * Durations as people type them on a command line: `500ms`, `10s`, `2m`, `1h`,
+ * Durations as people type them on a command line: `500ms`, `10s`, `2m`, `1h`, `7d`,
  * `1m30s`, or a bare number of seconds (`10`, `0.5`). Pure.
  */
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
 /** Milliseconds for a duration, or undefined when the text is not one. */
 export function parseDuration(text: string): number | undefined {

@@ -12,9 +12,18 @@ export type Classified = { kind: 'json'; text: string; value: unknown } | { kind
 // JSON texts start with one of these (after whitespace); anything else is not worth a parse attempt.
 const JSON_START = /^\s*[[{"\d-]|^\s*(true|false|null)\s*$/;
 
+/** Bytes below 0x20 other than tab, newline and carriage return: such payloads are data, not text. */
+function hasControlBytes(payload: Buffer): boolean {
+  for (let i = 0; i < payload.length; i++) {
+    const b = payload[i]!;
+    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13) return true;
+  }
+  return false;
+}
+
 export function classifyPayload(payload: Buffer): Classified {
   if (payload.length === 0) return { kind: 'utf8', text: '' };
-  if (!isUtf8(payload)) return { kind: 'binary' };
+  if (!isUtf8(payload) || hasControlBytes(payload)) return { kind: 'binary' };
   const text = payload.toString('utf8');
   if (JSON_START.test(text)) {
     try {

@@ -90,7 +90,7 @@ export function parseEndpoint(text: string): ParsedEndpoint {
     if (!auth) throw bad();
     let url: URL;
     try {
-      url = new URL(text.replace(/^[^:]+/, 'https'));
+      url = new URL(text.replace(/^[^:]+/, 'endpoint')); // a non-special scheme keeps :443 as given
     } catch {
       throw bad();
     }
