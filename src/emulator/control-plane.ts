@@ -15,6 +15,7 @@ import type { Handler, Principal, ServiceContext, ServiceRequest } from './http/
 import { certificateRoutes } from './iot/certificates.js';
 import { endpointRoutes } from './iot/endpoint.js';
 import { policyRoutes } from './iot/policies.js';
+import { testAuthorizationRoutes } from './iot/test-authorization.js';
 import { thingRoutes } from './iot/things.js';
 import { TARGET_PREFIX, cognitoOperations } from './cognito/operations.js';
 import { iamRoutes } from './iam.js';
@@ -28,12 +29,14 @@ export interface AuthorizationRequest {
   action: string;
   /** The role's policy document (undefined if the role is unknown locally). */
   rolePolicy: string | undefined;
+  /** The resource the operation acts on (a thing, policy, certificate or identity pool ARN), or `*`. */
+  resource: string;
 }
 
 /**
  * Decides whether temporary credentials may call a control-plane operation.
- * The default denies: evaluating IAM documents is the policy evaluator's job
- * (src/core/policy), which plugs in here.
+ * createEmulator plugs in the policy evaluator (the role policy, IAM-style);
+ * a ControlPlane built without one denies.
  */
 export type ControlPlaneAuthorizer = (request: AuthorizationRequest) => boolean | Promise<boolean>;
 
@@ -72,7 +75,7 @@ function headerText(req: IncomingMessage, name: string): string | undefined {
 }
 
 export class ControlPlane {
-  private readonly iot = new Router([...certificateRoutes, ...policyRoutes, ...thingRoutes, ...endpointRoutes]);
+  private readonly iot = new Router([...certificateRoutes, ...policyRoutes, ...thingRoutes, ...endpointRoutes, ...testAuthorizationRoutes]);
   private readonly local: Router;
 
   constructor(private readonly options: ControlPlaneOptions) {
@@ -103,7 +106,7 @@ export class ControlPlane {
       const principal: Principal = resolved.unsigned
         ? { kind: 'anonymous' }
         : await this.options.auth.authenticate({ method, path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(body) });
-      await this.authorize(principal, resolved);
+      await this.authorize(principal, resolved, body);
       const result = await resolved.handler(serviceRequest(operation, method, resolved.params, rawQuery, req, body, principal), this.options.ctx);
       sendJson(res, protocol, requestId, 200, result);
     } catch (err) {
@@ -134,7 +137,7 @@ export class ControlPlane {
   }
 
   /** The root key may do anything; temporary credentials need the authorizer's yes; local routes are root-only. */
-  private async authorize(principal: Principal, resolved: Resolved): Promise<void> {
+  private async authorize(principal: Principal, resolved: Resolved, body: Buffer): Promise<void> {
     if (principal.kind !== 'session') return;
     const denied = (code: string) =>
       new ServiceError(code, `User: ${this.options.ctx.arns.assumedRole(principal.session.roleArn)} is not authorized to perform: ${resolved.service}:${resolved.operation}`);
@@ -143,8 +146,27 @@ export class ControlPlane {
       principal,
       action: `${resolved.service}:${resolved.operation}`,
       rolePolicy: this.options.ctx.store.registry.rolePolicy(principal.session.roleArn),
+      resource: this.resourceOf(resolved, body),
     });
     if (!allowed) throw denied(resolved.service === 'iot' ? 'UnauthorizedException' : 'NotAuthorizedException');
+  }
+
+  /** The ARN an IAM policy sees for the operation: the thing, policy, certificate or identity pool it names, else `*`. */
+  private resourceOf(resolved: Resolved, body: Buffer): string {
+    const { arns } = this.options.ctx;
+    const { thingName, policyName, certificateId } = resolved.params;
+    if (thingName !== undefined) return arns.thing(thingName);
+    if (policyName !== undefined) return arns.policy(policyName);
+    if (certificateId !== undefined) return arns.cert(certificateId);
+    if (resolved.service === 'cognito-identity') {
+      try {
+        const poolId = (JSON.parse(body.toString('utf8')) as { IdentityPoolId?: unknown }).IdentityPoolId;
+        if (typeof poolId === 'string') return `arn:aws:cognito-identity:${arns.region}:${arns.accountId}:identitypool/${poolId}`;
+      } catch {
+        // the handler reports bad JSON
+      }
+    }
+    return '*';
   }
 
   /** CORS preflight, for browsers calling Cognito from a web page. */

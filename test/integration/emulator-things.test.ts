@@ -10,7 +10,6 @@ import {
   ListPrincipalThingsCommand,
   ListThingPrincipalsCommand,
   ListThingsCommand,
-  TestAuthorizationCommand,
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
 import { createCsr, generateKeyPair } from '../../src/pki/index.js';
@@ -209,10 +208,4 @@ describe('DescribeEndpoint', () => {
     const err = await sdkError(t.iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Bogus' })));
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['InvalidRequestException', 400]);
   });
-});
-
-it('TestAuthorization says clearly that it is not supported yet', async () => {
-  const err = await sdkError(t.iot.send(new TestAuthorizationCommand({ authInfos: [{ actionType: 'CONNECT', resources: ['arn:aws:iot:us-east-1:123456789012:client/x'] }] })));
-  expect(err.name).toBe('InvalidRequestException');
-  expect(err.message).toContain('not supported yet');
 });

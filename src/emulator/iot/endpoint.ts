@@ -1,5 +1,4 @@
-/** DescribeEndpoint and the operations the local IoT Core answers with a clear refusal. */
-import { ServiceError } from '../errors.js';
+/** DescribeEndpoint. */
 import type { Route } from '../http/router.js';
 import type { ServiceContext, ServiceRequest } from '../http/types.js';
 import { oneOf } from '../validate.js';
@@ -17,14 +16,6 @@ function describeEndpoint(req: ServiceRequest, ctx: ServiceContext) {
   return { endpointAddress: ctx.dataHost };
 }
 
-function testAuthorization(): never {
-  throw new ServiceError(
-    'InvalidRequestException',
-    'TestAuthorization is not supported yet by the local IoT Core: it arrives with the policy evaluator (src/core/policy). Use `iotctl policy test` meanwhile.',
-  );
-}
-
 export const endpointRoutes: Route[] = [
   { method: 'GET', path: '/endpoint', operation: 'DescribeEndpoint', handler: describeEndpoint },
-  { method: 'POST', path: '/test-authorization', operation: 'TestAuthorization', handler: testAuthorization },
 ];
