@@ -18,6 +18,10 @@ export const FILES = {
   serverKey: 'server-key.pem',
   /** Present while an instance runs. */
   runtime: 'server.json',
+  /** Retained MQTT messages (0600: payloads may be private). */
+  retained: 'retained.json',
+  /** Authentication failures and authorization denials of the data plane, one JSON object per line (0600). */
+  authLog: 'auth-log.jsonl',
 } as const;
 
 export const dataFile = (dir: string, name: keyof typeof FILES) => path.join(dir, FILES[name]);
@@ -31,8 +35,10 @@ export interface RuntimeInfo {
   controlPlane: string;
   caFile: string;
   dataDir?: string;
-  /** Host/port of each listener (part 2 adds mqtt and ws). */
+  /** Host/port of each listener: http, mqtt, ws. */
   endpoints: Record<string, { host: string; port: number }>;
+  /** The auth log (JSON lines). */
+  logFile?: string;
 }
 
 export async function writeRuntimeInfo(dir: string, info: RuntimeInfo): Promise<void> {
@@ -71,6 +77,11 @@ export interface Health {
   accountId: string;
   startedAt: string;
   dataDir?: string;
+  /** The data plane's endpoints, e.g. "127.0.0.1:4581" and "wss://127.0.0.1:4582/mqtt". */
+  mqtt?: string;
+  websocket?: string;
+  /** The auth log (JSON lines); for an --ephemeral instance, a temp file. */
+  logFile?: string;
 }
 
 /** GET /_local/health; undefined if nothing answers like a local IoT Core. */

@@ -1,19 +1,25 @@
 /**
  * createEmulator: the local AWS IoT Core as a library. It loads (or creates)
- * the data directory, opens the registry, and starts the listeners; `close()`
- * stops them and leaves the state durable. Part 1 runs the control plane
- * (IoT + Cognito Identity over HTTP); the MQTT/WebSocket data plane plugs in
- * as further listeners under `ports`/`endpoints`.
+ * the data directory, opens the registry, and starts the listeners: the
+ * control plane (IoT + Cognito Identity over HTTP) and the data plane (an MQTT
+ * broker over mutual TLS and over SigV4 WebSockets, enforcing IoT policies);
+ * `close()` stops them and leaves the state durable.
  */
 import { promises as fs } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { Arns } from './arns.js';
 import { Authenticator } from './auth.js';
+import { roleAuthorizer } from './authorization/control-plane.js';
+import { AuthLog, type AuthLogEvent } from './broker/auth-log.js';
+import { startBroker, type Broker } from './broker/broker.js';
+import type { SubscribeDeniedMode } from './broker/hooks.js';
+import { RetainedStore } from './broker/retained.js';
+import { WS_PATH } from './broker/ws-listener.js';
 import { ControlPlane, type ControlPlaneAuthorizer } from './control-plane.js';
 import type { AccessKey } from './credentials.js';
 import { dataFile, findInstance, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './datadir.js';
+import { listen } from './listen.js';
 import { DEFAULT_LIMITS, createHttpServer, type HttpLimits } from './http/server.js';
 import type { ServiceContext } from './http/types.js';
 import { roleDocument } from './iam.js';
@@ -34,9 +40,9 @@ export const DEFAULT_ACCOUNT_ID = '123456789012';
 export interface EmulatorPorts {
   /** Control plane (IoT + Cognito Identity); 0 picks a free port. Default 4580. */
   http?: number;
-  /** MQTT over mutual TLS (part 2). Default 4581. */
+  /** MQTT over mutual TLS. Default 4581. */
   mqtt?: number;
-  /** MQTT over WebSocket with SigV4 (part 2). Default 4582. */
+  /** MQTT over WebSocket (TLS, SigV4-presigned, path /mqtt). Default 4582. */
   ws?: number;
 }
 
@@ -45,6 +51,8 @@ export interface EmulatorLogger {
   request?(line: string): void;
   /** Unexpected failures, with their cause. */
   error?(message: string, err: unknown): void;
+  /** Every data-plane authentication failure, denial and refused limit, as it is written to the auth log. */
+  auth?(event: AuthLogEvent): void;
 }
 
 export interface EmulatorOptions {
@@ -64,8 +72,12 @@ export interface EmulatorOptions {
   roles?: Record<string, string | object>;
   /** Validators for Cognito `Logins` providers (none by default: only unauthenticated identities). */
   loginValidators?: LoginValidators;
-  /** Whether temporary credentials may call control-plane operations; default: no. */
+  /** Whether temporary credentials may call control-plane operations; default: when their role's policy allows it. */
   authorize?: ControlPlaneAuthorizer;
+  /** A denied SUBSCRIBE gets SUBACK 0x80 for the filter (default) or closes the connection, as AWS has been seen to do. */
+  subscribeDenied?: SubscribeDeniedMode;
+  /** Persistent MQTT sessions: QoS 1 messages kept per offline session (default 10,000) and how long a session outlives its client (default 1 hour). */
+  sessions?: { maxQueued?: number; expiryMs?: number };
   limits?: Partial<HttpLimits>;
   log?: EmulatorLogger;
   /** Clock (epoch ms), for tests of expiry. */
@@ -83,14 +95,16 @@ export interface EmulatorEndpoints {
   /** e.g. http://127.0.0.1:4580 — the `--endpoint-url` for IoT and Cognito Identity. */
   controlPlane: string;
   http: Endpoint;
-  /** Part 2. */
-  mqtt?: Endpoint;
-  /** Part 2. */
-  ws?: Endpoint & { url: string };
+  /** MQTT over mutual TLS. */
+  mqtt: Endpoint;
+  /** MQTT over WebSocket: `url` is wss://<host>:<port>/mqtt, to be SigV4-presigned (service iotdevicegateway). */
+  ws: Endpoint & { url: string };
   /** The local CA certificate; clients use it instead of AmazonRootCA1.pem. */
   caFile: string;
   /** The host DescribeEndpoint answers. */
   dataHost: string;
+  /** The auth log: one JSON object per line (a temp file when ephemeral). */
+  logFile: string;
 }
 
 export interface Emulator {
@@ -113,6 +127,10 @@ export interface Emulator {
   serverCertificate: { certificatePem: string; privateKeyPem: string };
   /** SigV4 verification against the emulator's known keys (for the WebSocket upgrade). */
   authenticator: Authenticator;
+  /** The MQTT broker (connection count, persistent sessions). */
+  broker: Broker;
+  retained: RetainedStore;
+  authLog: AuthLog;
   close(): Promise<void>;
 }
 
@@ -125,26 +143,6 @@ function advertisedHost(host: string): string {
 }
 
 const urlHost = (host: string) => (isIP(host) === 6 ? `[${host}]` : host);
-
-function listen(server: import('node:http').Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new IotctlError('PORT_IN_USE', `Port ${port} on ${host} is already in use.`, { hint: 'pick another with --port, or 0 for a free one', cause: err })
-          : err,
-      );
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
 
 export async function createEmulator(options: EmulatorOptions): Promise<Emulator> {
   if (!options.ephemeral && !options.dataDir) throw new IotctlError('EMULATOR_OPTIONS', 'createEmulator needs a dataDir, or ephemeral: true.');
@@ -178,6 +176,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   }
 
   const authenticator = new Authenticator({ root: material.root, region, registry: () => store.registry, now });
+  const stateDir = dataDir ?? material.tempDir!;
+  const logFile = dataFile(stateDir, 'authLog');
+  const authLog = new AuthLog({ file: logFile, onEvent: options.log?.auth, now });
+  // Retained messages survive a restart, except in ephemeral mode.
+  const retained = await RetainedStore.open(dataDir ? dataFile(dataDir, 'retained') : undefined);
   const tokenSigner = new TokenSigner(material.tokenKeyPem);
   const ctx: ServiceContext = {
     store,
@@ -191,45 +194,78 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     tokenSigner,
   };
   const startedAt = new Date().toISOString();
+  const dataPlane: { mqtt?: string; websocket?: string } = {};
   const controlPlane = new ControlPlane({
     ctx,
     auth: authenticator,
     maxBodyBytes: limits.maxBodyBytes,
-    authorize: options.authorize,
-    health: () => ({ status: 'ok', pid: process.pid, region, accountId, startedAt, dataDir }),
+    authorize: options.authorize ?? roleAuthorizer(arns),
+    health: () => ({ status: 'ok', pid: process.pid, region, accountId, startedAt, dataDir, ...dataPlane, logFile }),
     logRequest: options.log?.request,
     logError: options.log?.error,
   });
   const server = createHttpServer(controlPlane.handle, limits);
+  let broker: Broker | undefined;
+  const closeHttp = async () => {
+    if (!server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Requests in flight get a moment to finish; then their connections go.
+    const timer = setTimeout(() => server.closeAllConnections(), 1000);
+    await closed;
+    clearTimeout(timer);
+  };
+  const removeTemp = async () => {
+    if (material.tempDir) await fs.rm(material.tempDir, { recursive: true, force: true });
+  };
   let httpPort: number;
   try {
     httpPort = await listen(server, host, options.ports?.http ?? DEFAULT_PORTS.http);
+    broker = await startBroker({
+      host,
+      ports: { mqtt: options.ports?.mqtt ?? DEFAULT_PORTS.mqtt, ws: options.ports?.ws ?? DEFAULT_PORTS.ws },
+      store,
+      arns,
+      serverCertificate: material.server,
+      caPem: material.ca.certificatePem,
+      authenticator,
+      retained,
+      log: authLog,
+      subscribeDenied: options.subscribeDenied,
+      maxQueuedPerSession: options.sessions?.maxQueued,
+      sessionExpiryMs: options.sessions?.expiryMs,
+      now,
+      logError: options.log?.error,
+    });
   } catch (err) {
-    if (material.tempDir) await fs.rm(material.tempDir, { recursive: true, force: true });
+    await closeHttp();
+    await removeTemp();
     throw err;
   }
 
+  const wsUrl = `wss://${urlHost(dataHost)}:${broker.wsPort}${WS_PATH}`;
   const endpoints: EmulatorEndpoints = {
     region,
     accountId,
     controlPlane: `http://${urlHost(dataHost)}:${httpPort}`,
     http: { host: dataHost, port: httpPort },
+    mqtt: { host: dataHost, port: broker.mqttPort },
+    ws: { host: dataHost, port: broker.wsPort, url: wsUrl },
     caFile: material.caFile,
     dataHost,
+    logFile,
   };
+  dataPlane.mqtt = `${urlHost(dataHost)}:${broker.mqttPort}`;
+  dataPlane.websocket = wsUrl;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Requests in flight get a moment to finish; then their connections go.
-      const timer = setTimeout(() => server.closeAllConnections(), 1000);
-      await closed;
-      clearTimeout(timer);
-      await store.flush();
+      await broker!.close();
+      await closeHttp();
+      await Promise.all([store.flush(), retained.flush(), authLog.flush()]);
       if (dataDir) await removeRuntimeInfo(dataDir);
-      if (material.tempDir) await fs.rm(material.tempDir, { recursive: true, force: true });
+      await removeTemp();
     })());
 
   if (dataDir) {
@@ -241,7 +277,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       controlPlane: endpoints.controlPlane,
       caFile: endpoints.caFile,
       dataDir,
-      endpoints: { http: endpoints.http },
+      endpoints: { http: endpoints.http, mqtt: endpoints.mqtt, ws: { host: endpoints.ws.host, port: endpoints.ws.port } },
+      logFile,
     };
     try {
       await writeRuntimeInfo(dataDir, info);
@@ -260,6 +297,9 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     ca: material.ca,
     serverCertificate: material.server,
     authenticator,
+    broker,
+    retained,
+    authLog,
     close,
   };
 }

@@ -5,6 +5,10 @@ export type { ControlPlaneAuthorizer, AuthorizationRequest } from './control-pla
 export type { LoginValidator, LoginValidators } from './cognito/logins.js';
 export type { AccessKey } from './credentials.js';
 export type { ChangeEvent, EffectivePolicy } from './store/registry.js';
+export type { AuthLogEvent, AuthLogKind } from './broker/auth-log.js';
+export { formatAuthLogEvent, parseAuthLog } from './broker/auth-log.js';
+export type { SubscribeDeniedMode } from './broker/hooks.js';
+export type { Broker } from './broker/broker.js';
 export type { PrincipalKey } from './arns.js';
 export { certificateKey } from './arns.js';
 export { FILES, dataFile, findInstance, probeHealth, readRuntimeInfo, type RuntimeInfo, type InstanceState } from './datadir.js';

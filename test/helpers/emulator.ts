@@ -30,7 +30,7 @@ export function cognitoClient(emulator: Emulator, credentials: Credentials = emu
 }
 
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<TestEmulator> {
-  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0 }, ...options });
+  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 }, ...options });
   const iot = iotClient(emulator);
   const cognito = cognitoClient(emulator);
   return {

@@ -1,0 +1,189 @@
+/**
+ * The data plane: an aedes broker (MQTT 3.1.1) behind two listeners, mutual
+ * TLS and SigV4 WebSockets, with every operation authorized by the policy
+ * evaluator (see hooks.ts). A connection's identity is settled before MQTT
+ * starts; registry changes reach live connections: policy and attachment
+ * changes at their next operation, a certificate leaving ACTIVE closes them.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import type { Arns, PrincipalKey } from '../arns.js';
+import type { Authenticator } from '../auth.js';
+import { Authority } from '../authorization/authority.js';
+import type { Principal } from '../authorization/principal.js';
+import { closeServer, listen, trackSockets } from '../listen.js';
+import type { ChangeEvent } from '../store/registry.js';
+import type { StateStore } from '../store/state.js';
+import type { AuthLog, AuthLogEntry } from './auth-log.js';
+import { BrokerConnection, Resources, type Transport } from './connection.js';
+import { createHooks, downgradeQos2, type SubscribeDeniedMode } from './hooks.js';
+import type { RetainedStore } from './retained.js';
+import { SessionStore } from './session-store.js';
+import { createTlsListener } from './tls-listener.js';
+import { createWsListener } from './ws-listener.js';
+
+export interface BrokerOptions {
+  host: string;
+  ports: { mqtt: number; ws: number };
+  store: StateStore;
+  arns: Arns;
+  serverCertificate: { certificatePem: string; privateKeyPem: string };
+  /** The local CA, named in the TLS certificate request. */
+  caPem: string;
+  authenticator: Authenticator;
+  retained: RetainedStore;
+  log: AuthLog;
+  /** A denied SUBSCRIBE: SUBACK 0x80 for the filter (default) or close the connection. */
+  subscribeDenied?: SubscribeDeniedMode;
+  /** QoS 1 messages kept per offline persistent session (default 10,000). */
+  maxQueuedPerSession?: number;
+  /** How long a persistent session outlives its client (default 1 hour, as AWS). */
+  sessionExpiryMs?: number;
+  now: () => number;
+  logError?: (message: string, err: unknown) => void;
+}
+
+export interface Broker {
+  mqttPort: number;
+  wsPort: number;
+  /** Connections admitted and still open. */
+  connectionCount(): number;
+  sessions: SessionStore;
+  close(): Promise<void>;
+}
+
+const SESSION_SWEEP_MS = 60_000;
+
+export async function startBroker(options: BrokerOptions): Promise<Broker> {
+  const { store, arns, log } = options;
+  let generation = 0;
+  const connections = new WeakMap<object, BrokerConnection>();
+  const live = new Set<BrokerConnection>();
+  const byCertificate = new Map<PrincipalKey, Set<BrokerConnection>>();
+  const brokenPolicies = new Set<string>();
+
+  const sessions = new SessionStore({
+    retained: options.retained,
+    maxQueued: options.maxQueuedPerSession,
+    sessionExpiryMs: options.sessionExpiryMs,
+    now: options.now,
+    onOverflow: (clientId, max) =>
+      log.write({
+        event: 'refused',
+        clientId,
+        reason: `the persistent session already queues ${max} messages for its offline client`,
+        outcome: 'newer QoS 1 messages dropped until it reconnects',
+      }),
+  });
+  const connectionOf = (client: Client) => connections.get(client.conn);
+  const hooks = createHooks({ connectionOf, resources: new Resources(arns), subscribeDenied: options.subscribeDenied ?? 'suback', sessions });
+  const aedes = await Aedes.createBroker({ persistence: sessions, ...hooks, connectTimeout: 30_000 });
+  aedes.on('client', (client) => sessions.connected(client.id));
+  aedes.on('clientDisconnect', (client) => {
+    if (!client.clean) sessions.disconnected(client.id);
+  });
+  aedes.on('unsubscribe', (filters, client) => {
+    const c = connectionOf(client);
+    for (const f of filters) c?.revoked(f);
+  });
+  // Persistence failures arrive as 'error' (an EventEmitter throws on an unhandled one).
+  (aedes as unknown as NodeJS.EventEmitter).on('error', (err: unknown) => options.logError?.('MQTT broker error', err));
+  const sweep = setInterval(() => sessions.expire(), SESSION_SWEEP_MS);
+  sweep.unref();
+
+  function onChange(event: ChangeEvent): void {
+    if (event.type === 'certificate') {
+      if (event.status !== 'ACTIVE') closeCertificateConnections(`cert/${event.id}`, event.status);
+      return;
+    }
+    // Policies, attachments, things, roles: every connection rebuilds its decisions at its next operation.
+    generation++;
+  }
+  store.changes.on('change', onChange);
+
+  function closeCertificateConnections(key: PrincipalKey, status: string): void {
+    for (const c of byCertificate.get(key) ?? []) {
+      c.disconnected(`the certificate was set ${status}`);
+      c.conn.destroy();
+    }
+  }
+
+  function admit(conn: Duplex, transport: Transport, principal: Principal, sourceIp: string | undefined, domainName: string | undefined, req?: IncomingMessage): void {
+    const authority = new Authority(
+      principal,
+      { sourceIp, domainName },
+      {
+        registry: () => store.registry,
+        arns,
+        generation: () => generation,
+        onPolicyError: (name, err) => {
+          if (brokenPolicies.has(name)) return;
+          brokenPolicies.add(name);
+          options.logError?.(`the policy ${name} cannot be evaluated, so it grants nothing`, err);
+        },
+      },
+    );
+    const c = new BrokerConnection(conn, transport, authority, sourceIp, log, arns);
+    connections.set(conn, c);
+    live.add(c);
+    const key = principal.kind === 'certificate' ? principal.key : undefined;
+    if (key) {
+      let set = byCertificate.get(key);
+      if (!set) byCertificate.set(key, (set = new Set()));
+      set.add(c);
+    }
+    conn.once('close', () => {
+      live.delete(c);
+      if (!key) return;
+      const set = byCertificate.get(key);
+      set?.delete(c);
+      if (set?.size === 0) byCertificate.delete(key);
+    });
+    const client = aedes.handle(conn, req);
+    if (!downgradeQos2(client)) options.logError?.('aedes internals changed: QoS 2 is no longer rewritten to QoS 1 before aedes sees it', undefined);
+  }
+
+  const authFailed = (event: Omit<AuthLogEntry, 'event'>) => log.write({ event: 'auth-failed', ...event });
+  const { certificatePem, privateKeyPem } = options.serverCertificate;
+  const tlsServer = createTlsListener({
+    key: privateKeyPem,
+    cert: certificatePem,
+    ca: options.caPem,
+    registry: () => store.registry,
+    now: options.now,
+    admit: (socket, principal, ip, domain) => admit(socket, 'mqtts', principal, ip, domain),
+    authFailed,
+  });
+  const wsServer = createWsListener({
+    key: privateKeyPem,
+    cert: certificatePem,
+    authenticator: options.authenticator,
+    admit: (stream, principal, ip, domain, req) => admit(stream, 'wss', principal, ip, domain, req),
+    authFailed,
+    logError: options.logError,
+  });
+  const tlsSockets = trackSockets(tlsServer);
+  const wsSockets = trackSockets(wsServer);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweep);
+      store.changes.off('change', onChange);
+      const servers = Promise.all([closeServer(tlsServer, new Set()), closeServer(wsServer, new Set())]);
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const s of [...tlsSockets, ...wsSockets]) s.destroy();
+      await servers;
+      await sessions.destroy();
+    })());
+
+  try {
+    const mqttPort = await listen(tlsServer, options.host, options.ports.mqtt, '--mqtt-port');
+    const wsPort = await listen(wsServer, options.host, options.ports.ws, '--ws-port');
+    return { mqttPort, wsPort, connectionCount: () => live.size, sessions, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * AWS IoT Core's MQTT limits and reserved topics (facts sheet 2.1, 2.2), as
+ * the broker enforces them. Each check returns a sentence for the auth log,
+ * or undefined when the value is fine.
+ */
+import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topic.js';
+
+/** 128 KB per PUBLISH payload. */
+export const MAX_PAYLOAD_BYTES = 128 * 1024;
+/** Keep-alive bounds in seconds: 0 or above the maximum means the maximum; below the minimum means the minimum. */
+export const KEEPALIVE_MIN_SECONDS = 30;
+export const KEEPALIVE_MAX_SECONDS = 1200;
+
+export function clampKeepAlive(seconds: number | undefined): number {
+  if (!seconds || seconds > KEEPALIVE_MAX_SECONDS) return KEEPALIVE_MAX_SECONDS;
+  return Math.max(seconds, KEEPALIVE_MIN_SECONDS);
+}
+
+/** The AWS SDKs append `?SDK=...&Platform=...` metrics to the username: everything from the first `?` is metadata. */
+export function stripUsernameMetadata(username: string | undefined): string | undefined {
+  if (username === undefined) return undefined;
+  const q = username.indexOf('?');
+  return q < 0 ? username : username.slice(0, q);
+}
+
+export function clientIdProblem(clientId: string): string | undefined {
+  if (clientId.length === 0) return 'the client id is empty; AWS IoT needs one to authorize iot:Connect (client/<id>)';
+  return checkClientId(clientId)?.message;
+}
+
+/** `$` topics are reserved: only `$aws/...` exists on AWS IoT Core (and `$SYS` is never exposed). */
+function reservedProblem(text: string, what: 'topic' | 'topic filter'): string | undefined {
+  if (text.charCodeAt(0) !== 36 /* $ */ || text.startsWith('$aws/')) return undefined;
+  return `the ${what} "${text}" starts with $, which is reserved (only $aws/... topics exist on AWS IoT Core)`;
+}
+
+export function publishTopicProblem(topic: string): string | undefined {
+  return checkTopicName(topic)?.message ?? reservedProblem(topic, 'topic');
+}
+
+export function subscribeFilterProblem(filter: string): string | undefined {
+  if (filter.startsWith('$share/')) return `shared subscriptions ("${filter}") are not supported by the local IoT Core`;
+  return checkTopicFilter(filter)?.message ?? reservedProblem(filter, 'topic filter');
+}
+
+export function payloadProblem(payload: Buffer | string | undefined): string | undefined {
+  const size = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  return size > MAX_PAYLOAD_BYTES ? `the payload is ${size} bytes; AWS IoT allows at most ${MAX_PAYLOAD_BYTES} (128 KB)` : undefined;
+}
+
+/** No RETAIN on reserved `$` topics: such a message is forwarded but not kept. */
+export function mayRetain(topic: string): boolean {
+  return topic.charCodeAt(0) !== 36;
+}
+
+/** Topics that are accepted but never delivered to subscribers. */
+export function isUndeliverable(topic: string): boolean {
+  // $SYS: aedes's own broker topics. $aws/rules/...: Basic Ingest goes to rules, not subscribers.
+  return topic.charCodeAt(0) === 36 && (topic.startsWith('$SYS/') || topic.startsWith('$aws/rules/'));
+}
