@@ -22,7 +22,7 @@ afterEach(() => {
 
 /** Spawns `iotctl local start ... --json` and resolves with its one JSON line. */
 function startLocal(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -51,9 +51,13 @@ describe('iotctl local start', () => {
   it('--ephemeral --json prints one line, serves the SDK, writes the local profile, and stops cleanly on SIGTERM', async () => {
     const env = testEnv();
     const { child, ready, exit, stdout, stderr } = await startLocal(['--ephemeral'], env);
-    expect(Object.keys(ready).sort()).toEqual(['accessKeyId', 'accountId', 'caFile', 'controlPlane', 'dataDir', 'dataEndpoint', 'pid', 'profile', 'region', 'secretAccessKey'].sort());
-    expect(ready).toMatchObject({ region: 'us-east-1', dataDir: null, profile: 'local' });
+    expect(Object.keys(ready).sort()).toEqual(
+      ['accessKeyId', 'accountId', 'caFile', 'controlPlane', 'dataDir', 'dataEndpoint', 'logFile', 'mqtt', 'pid', 'profile', 'region', 'secretAccessKey', 'websocket'].sort(),
+    );
+    expect(ready).toMatchObject({ region: 'us-east-1', dataDir: null, profile: 'local', dataEndpoint: '127.0.0.1' });
     expect(ready.controlPlane).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.mqtt).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(ready.websocket).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/mqtt$/);
     expect(readFileSync(ready.caFile!, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
 
     const iot = new IoTClient({ endpoint: ready.controlPlane!, region: 'us-east-1', credentials: { accessKeyId: ready.accessKeyId!, secretAccessKey: ready.secretAccessKey! } });
@@ -67,12 +71,15 @@ describe('iotctl local start', () => {
       'access-key-id': ready.accessKeyId,
       'secret-access-key': ready.secretAccessKey,
       'ca-file': ready.caFile,
+      'data-endpoint': '127.0.0.1',
+      'mqtt-port': ready.mqtt!.split(':')[1],
+      'ws-port': /:(\d+)\/mqtt$/.exec(ready.websocket!)![1],
     });
 
     // An ephemeral instance has no server.json; status finds it through the local profile.
     const status = await runCli(['local', 'status', '--json'], { env });
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, ephemeral: true, controlPlane: ready.controlPlane, pid: ready.pid });
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, ephemeral: true, controlPlane: ready.controlPlane, mqtt: ready.mqtt, websocket: ready.websocket, pid: ready.pid });
     const ca = await runCli(['local', 'ca'], { env });
     expect(ca.stdout.trim()).toBe(ready.caFile);
 
@@ -125,7 +132,7 @@ describe('iotctl local start', () => {
 
   it('refuses bad options with usage errors (exit 2)', async () => {
     const env = testEnv();
-    for (const args of [['--port', 'http'], ['--port', '70000'], ['--ephemeral', '--data-dir', '/tmp/x'], ['--account-id', '42']]) {
+    for (const args of [['--port', 'http'], ['--port', '70000'], ['--mqtt-port', 'x'], ['--ephemeral', '--data-dir', '/tmp/x'], ['--account-id', '42'], ['--subscribe-denied', 'maybe']]) {
       const r = await runCli(['local', 'start', ...args], { env });
       expect(r.code, args.join(' ')).toBe(2);
     }
@@ -164,7 +171,7 @@ describe('iotctl local reset / ca', () => {
   });
 
   it('every local command documents itself with examples', async () => {
-    for (const verb of ['start', 'status', 'reset', 'ca']) {
+    for (const verb of ['start', 'status', 'reset', 'ca', 'logs']) {
       const help = await runCli(['local', verb, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Examples:');

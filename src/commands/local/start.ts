@@ -15,22 +15,30 @@ interface Options {
   wsPort: string;
   ephemeral?: boolean;
   accountId?: string;
+  subscribeDenied: string;
 }
+
+const SUBSCRIBE_DENIED = ['suback', 'close'] as const;
 
 export function configure(cmd: Command): void {
   cmd
     .option('--data-dir <dir>', 'where state, keys and the CA live (default: <data dir>/local, e.g. ~/.local/share/iotctl/local)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'control-plane HTTP port (IoT and Cognito Identity); 0 picks a free one', '4580')
-    .option('--mqtt-port <n>', 'MQTT over TLS port (reserved for the data plane)', '4581')
-    .option('--ws-port <n>', 'MQTT over WebSocket port (reserved for the data plane)', '4582')
+    .option('--mqtt-port <n>', 'MQTT over mutual TLS port (device certificates); 0 picks a free one', '4581')
+    .option('--ws-port <n>', 'MQTT over WebSocket port (TLS, SigV4-presigned, path /mqtt); 0 picks a free one', '4582')
     .option('--ephemeral', 'keep everything in memory; nothing survives a stop')
     .option('--account-id <id>', 'the 12-digit account ID in ARNs', '123456789012')
-    .addHelpText('after', '\nThe region comes from --region, else the local profile, else us-east-1.\nRuns in the foreground; Ctrl-C or SIGTERM stops it. Writes the "local" profile, so `iotctl --profile local ...` talks to it.');
+    .option('--subscribe-denied <mode>', 'a denied SUBSCRIBE gets "suback" (SUBACK 0x80 for the filter) or "close" (the connection is closed)', 'suback')
+    .addHelpText(
+      'after',
+      '\nThe region comes from --region, else the local profile, else us-east-1.\nRuns in the foreground; Ctrl-C or SIGTERM stops it. Writes the "local" profile, so `iotctl --profile local ...` talks to it.\nEvery denied MQTT operation and failed authentication is printed on stderr with its explanation, and kept for `iotctl local logs`.',
+    );
   examples(cmd, [
     'iotctl local start',
     'iotctl local start --ephemeral --port 0 --json',
     'iotctl local start --data-dir ./iot-state --region eu-west-1',
+    'iotctl local start --subscribe-denied close',
     'iotctl --profile local thing list',
   ]);
 }
@@ -49,9 +57,20 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   const region = ctx.globals.region ?? config.profiles[LOCAL_PROFILE]?.region ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw usageError('INVALID_REGION', `"${region}" does not look like an AWS region (e.g. us-east-1).`);
   if (options.accountId && !/^\d{12}$/.test(options.accountId)) throw usageError('INVALID_ACCOUNT_ID', `--account-id must be 12 digits, not "${options.accountId}".`);
+  const subscribeDenied = options.subscribeDenied ?? 'suback';
+  if (!(SUBSCRIBE_DENIED as readonly string[]).includes(subscribeDenied)) {
+    throw usageError('INVALID_OPTION', `--subscribe-denied must be suback or close, not "${subscribeDenied}".`);
+  }
   const dataDir = options.ephemeral ? undefined : (options.dataDir ? path.resolve(options.dataDir) : defaultLocalDataDir(ctx.env));
 
-  const { createEmulator } = await import('../../emulator/index.js');
+  const { createEmulator, formatAuthLogEvent } = await import('../../emulator/index.js');
+  const { ce } = ctx.out;
+  // One readable line per denial on stderr, even off a terminal (a supervisor's log keeps it); --quiet silences it.
+  const authLine = (event: import('../../emulator/index.js').AuthLogEvent) => {
+    if (ctx.out.quiet) return;
+    const line = formatAuthLogEvent(event, { time: ce.dim, label: (kind, text) => (kind === 'denied' || kind === 'auth-failed' ? ce.red(text) : ce.yellow(text)) });
+    ctx.out.stderr.write(line + '\n');
+  };
   const emulator = await ctx.out.step('starting the local IoT Core', () =>
     createEmulator({
       dataDir,
@@ -60,9 +79,11 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       ports,
       region,
       accountId: options.accountId,
+      subscribeDenied: subscribeDenied as 'suback' | 'close',
       log: {
         request: ctx.out.verbose ? (line) => ctx.out.log(line) : undefined,
-        error: (message, err) => ctx.out.warn(`${message}: ${(err as Error)?.stack ?? String(err)}`),
+        error: (message, err) => ctx.out.warn(err === undefined ? message : `${message}: ${(err as Error)?.stack ?? String(err)}`),
+        auth: authLine,
       },
     }),
   );
@@ -75,6 +96,9 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       profile['access-key-id'] = credentials.accessKeyId;
       profile['secret-access-key'] = credentials.secretAccessKey;
       profile['ca-file'] = endpoints.caFile;
+      profile['data-endpoint'] = endpoints.dataHost;
+      profile['mqtt-port'] = String(endpoints.mqtt.port);
+      profile['ws-port'] = String(endpoints.ws.port);
       if (dataDir) profile['local-data-dir'] = dataDir;
       else delete profile['local-data-dir'];
       c.profiles[LOCAL_PROFILE] = profile;
@@ -84,7 +108,10 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       accountId: endpoints.accountId,
       controlPlane: endpoints.controlPlane,
       dataEndpoint: endpoints.dataHost,
+      mqtt: `${endpoints.mqtt.host}:${endpoints.mqtt.port}`,
+      websocket: endpoints.ws.url,
       caFile: endpoints.caFile,
+      logFile: endpoints.logFile,
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
       dataDir: dataDir ?? null,
@@ -96,7 +123,10 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       [
         c.green('Local AWS IoT Core is running.'),
         `  control plane   ${c.bold(r.controlPlane)}  (IoT and Cognito Identity; region ${r.region}, account ${r.accountId})`,
+        `  MQTT            ${c.bold(r.mqtt)}  (mutual TLS: device certificates)`,
+        `  WebSocket       ${c.bold(r.websocket)}  (SigV4-presigned, service iotdevicegateway)`,
         `  CA certificate  ${r.caFile}`,
+        `  auth log        ${r.logFile}  (iotctl local logs)`,
         `  access key      ${r.accessKeyId}`,
         `  secret key      ${r.secretAccessKey}`,
         `  data            ${r.dataDir ?? 'in memory (--ephemeral): gone when stopped'}`,
@@ -104,6 +134,8 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         '',
         'Use it:',
         `  iotctl --profile local thing list`,
+        `  iotctl --profile local provision lamp-1 --yes && mosquitto_sub --cafile ${shellQuote(r.caFile)} --cert lamp-1/certificate.pem --key lamp-1/private.key \\`,
+        `    -h ${endpoints.mqtt.host} -p ${endpoints.mqtt.port} -i lamp-1 -t 'things/lamp-1/#'`,
         `  AWS_ACCESS_KEY_ID=${r.accessKeyId} AWS_SECRET_ACCESS_KEY=${shellQuote(r.secretAccessKey)} \\`,
         `    aws --endpoint-url ${r.controlPlane} --region ${r.region} iot list-things`,
         `  SDK v3: new IoTClient({ endpoint: '${r.controlPlane}', region: '${r.region}', credentials: { accessKeyId, secretAccessKey } })`,

@@ -17,6 +17,10 @@ interface Status {
   dataDir: string;
   pid?: number;
   controlPlane?: string;
+  /** host:port of MQTT over mutual TLS. */
+  mqtt?: string;
+  /** wss://host:port/mqtt */
+  websocket?: string;
   region?: string;
   accountId?: string;
   caFile?: string;
@@ -33,7 +37,18 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   let status: Status = { running: false, dataDir };
   if (instance.state === 'running') {
     const { info } = instance;
-    status = { running: true, dataDir, pid: info.pid, controlPlane: info.controlPlane, region: info.region, accountId: info.accountId, caFile: info.caFile, startedAt: info.startedAt };
+    status = {
+      running: true,
+      dataDir,
+      pid: info.pid,
+      controlPlane: info.controlPlane,
+      mqtt: instance.health.mqtt,
+      websocket: instance.health.websocket,
+      region: info.region,
+      accountId: info.accountId,
+      caFile: info.caFile,
+      startedAt: info.startedAt,
+    };
   } else {
     if (instance.state === 'stale') status.stalePid = instance.info.pid;
     // An --ephemeral instance keeps no server.json; the local profile still says where it listens.
@@ -41,7 +56,19 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     const url = profile?.['endpoint-url'];
     const health = url && !options.dataDir ? await probeHealth(url) : undefined;
     if (health && !health.dataDir) {
-      status = { running: true, ephemeral: true, dataDir, pid: health.pid, controlPlane: url, region: health.region, accountId: health.accountId, caFile: profile?.['ca-file'], startedAt: health.startedAt };
+      status = {
+        running: true,
+        ephemeral: true,
+        dataDir,
+        pid: health.pid,
+        controlPlane: url,
+        mqtt: health.mqtt,
+        websocket: health.websocket,
+        region: health.region,
+        accountId: health.accountId,
+        caFile: profile?.['ca-file'],
+        startedAt: health.startedAt,
+      };
     }
   }
   ctx.out.result(status, (s, c) => {
@@ -51,6 +78,8 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     return [
       `${c.green('running')}  pid ${s.pid}, since ${s.startedAt}`,
       `  control plane   ${s.controlPlane}  (region ${s.region}, account ${s.accountId})`,
+      ...(s.mqtt ? [`  MQTT            ${s.mqtt}  (mutual TLS)`] : []),
+      ...(s.websocket ? [`  WebSocket       ${s.websocket}  (SigV4)`] : []),
       `  CA certificate  ${s.caFile ?? '-'}`,
       `  data            ${s.ephemeral ? 'in memory (--ephemeral)' : s.dataDir}`,
     ].join('\n');
