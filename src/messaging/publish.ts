@@ -178,7 +178,13 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
 /** The cause, plus how many messages did not make it. */
 function withCounts(e: IotctlError, r: PubResult): IotctlError {
   const what = r.qos === 1 ? 'acknowledged' : 'sent';
-  const counts = r.published === 0 ? '' : r.unacknowledged === 0 ? ` All ${r.published} message(s) published were ${what}.` : ` ${r.unacknowledged} of ${r.published} message(s) were not ${what}.`;
+  const messages = (n: number) => (n === 1 ? '1 message' : `${n} messages`);
+  const counts =
+    r.published === 0
+      ? ''
+      : r.unacknowledged === 0
+        ? ` ${messages(r.published)} published before that ${r.published === 1 ? 'was' : 'were'} ${what}.`
+        : ` ${r.unacknowledged} of ${messages(r.published)} ${r.unacknowledged === 1 ? 'was' : 'were'} not ${what}.`;
   return new IotctlError(e.code, e.message + counts, {
     exitCode: e.exitCode === ExitCode.OK ? ExitCode.FAILURE : e.exitCode,
     hint: e.hint,

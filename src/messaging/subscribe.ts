@@ -130,6 +130,7 @@ export async function runTail(sub: Subscription, deps: TailDeps): Promise<number
       await Promise.race([subscribeAll(session, sub, deps.warn), gone.then((e) => Promise.reject(e))]);
       everConnected = true;
       backoff.connected();
+      deps.log?.(`subscribed to ${sub.filters.join(', ')}`);
       deps.status({ kind: 'connected', since: Date.now() });
       const aborted = new Promise<undefined>((resolve) => {
         if (deps.signal.aborted) resolve(undefined);

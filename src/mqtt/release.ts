@@ -21,25 +21,29 @@ import vm from 'node:vm';
 
 let gc: (() => void) | undefined;
 
-/** Runs a full GC on the next turn, so finalizers of released native clients can run. */
+/**
+ * Full GCs on the next turns, so finalizers of released native clients can
+ * run. Several, because a caller up the stack may still hold the client for a
+ * moment; the timers are unref'd and only run while something keeps the process.
+ */
 export function collectReleasedClients(): void {
   if (!gc) {
     v8.setFlagsFromString('--expose-gc');
     gc = vm.runInNewContext('gc') as () => void;
   }
   const run = gc;
-  setImmediate(() => run()).unref();
+  setImmediate(run).unref();
+  for (const ms of [50, 250, 1000]) setTimeout(run, ms).unref();
 }
 
 let armed = false;
 
-/** Exit once process.exitCode is set (main() sets it after the command returns), or after a last-resort delay. */
-export function exitWhenCommandEnds(maxWaitMs = 5000): void {
+/** Exit as soon as process.exitCode is set: main() sets it once the command has returned. */
+export function exitWhenCommandEnds(): void {
   if (armed) return;
   armed = true;
-  const started = Date.now();
   const timer = setInterval(() => {
-    if (process.exitCode !== undefined || Date.now() - started > maxWaitMs) process.exit();
+    if (process.exitCode !== undefined) process.exit();
   }, 25);
   timer.unref();
 }

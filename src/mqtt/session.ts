@@ -268,6 +268,8 @@ class Session implements MqttSession {
     for (const reject of this.waiting) reject(error);
     this.waiting.clear();
     await driver?.stop();
+    // The MQTT 5 client may hold the event loop until it is collected (release.ts).
+    if (this.spec.mqtt === 5 && this.options.ownsProcess) exitWhenCommandEnds();
   }
 }
 
