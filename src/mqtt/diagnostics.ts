@@ -194,6 +194,14 @@ export function connectFailure(name: string | undefined, message: string, w: Whe
   return connection(`Cannot connect to ${at(w)}: ${message}`, 'run with --debug for the device SDK\'s detail');
 }
 
+/** CONNACK 0x84: the broker does not speak the MQTT version we asked for. */
+export function unsupportedVersion(w: Where): IotctlError {
+  return new IotctlError('MQTT_VERSION_REFUSED', `The server at ${at(w)} does not accept MQTT 5 (CONNACK: unsupported protocol version (0x84)).`, {
+    exitCode: ExitCode.CONNECTION,
+    hint: 'pass --mqtt 3 (the local IoT Core speaks MQTT 3.1.1 only)',
+  });
+}
+
 /** The connection dropped after it was up, with no operation to blame. */
 export function connectionLost(w: Where, detail: string, disconnect?: { code: number; reasonString?: string }): IotctlError {
   if (disconnect) {

@@ -15,6 +15,7 @@ import {
   likelyDenied,
   refused,
   tlsFailure,
+  unsupportedVersion,
   type DenialContext,
   type Operation,
   type Where,
@@ -169,6 +170,7 @@ class Session implements MqttSession {
       const { toIotctlError } = await import('../cli/failure.js');
       return toIotctlError(f.credentialsError);
     }
+    if (f.connack?.code === 0x84) return unsupportedVersion(this.where);
     if (f.connack) return refused('connect', this.denial(), f.connack.code, 'CONNACK', f.connack.reasonString);
     if (isHangup(f.name)) return likelyDenied('connect', this.denial());
     // A 3.1.1 CONNACK refusal: the SDK reports it as a protocol error and drops the return code.

@@ -1,0 +1,187 @@
+/**
+ * pub, sub and tail against the local IoT Core (createEmulator): a device
+ * provisioned with `iotctl provision`, its policy enforced by the broker
+ * (MQTT 3.1.1, which answers a denied PUBLISH or CONNECT by closing the
+ * connection, as AWS does), SigV4 WebSockets, and DescribeEndpoint discovery.
+ * Each denial's hint names an `iotctl policy test` command; running it must
+ * say "denied" too.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
+
+let local: LocalIot;
+let env: NodeJS.ProcessEnv;
+let device: string;
+
+/** The `iotctl policy test ...` command a hint names, as argv. */
+function policyTestArgv(stderr: string): string[] {
+  const m = /(iotctl policy test .*)$/m.exec(stderr);
+  if (!m) throw new Error(`no policy test command in:\n${stderr}`);
+  // The command quotes with single quotes only.
+  return [...m[1]!.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((x) => (x[1] !== undefined ? x[1].replace(/'\\''/g, "'") : x[2]!)).slice(1);
+}
+
+function background(argv: string[]): { ready: Promise<void>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, '--verbose', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (/subscribed to/.test(stderr)) markReady();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      markReady();
+      resolve({ code: code ?? -1, stdout, stderr });
+    }),
+  );
+  return { ready, done };
+}
+
+const records = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+beforeAll(async () => {
+  local = await startLocalIot();
+  env = { ...local.env, IOTCTL_WS_PORT: String(local.emulator.endpoints.ws.port) };
+  device = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-device-')), 'pi01');
+  const r = await runCli(['provision', 'pi01', '--yes', '--json', '--out-dir', device], { env });
+  expect(r.code, r.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await local?.close();
+});
+
+describe('a provisioned device on the local IoT Core', () => {
+  it('publishes on its own topics (MQTT 3.1.1 by default, the thing name as client id), and a SigV4 subscriber receives', async () => {
+    const sub = background(['sub', 'things/pi01/#', '--count', '2', '--qos', '1', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
+    await sub.ready;
+    const pub = await runCli(['--verbose', '--json', 'pub', 'things/pi01/temp', '{"t": {{seq}}}', '--repeat', '2', '--device', device], { env });
+    expect(pub.code, pub.stderr).toBe(0);
+    expect(pub.stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1, mtls\) as pi01/);
+    expect(JSON.parse(pub.stdout)).toMatchObject({ published: 2, acknowledged: 2 });
+    const r = await sub.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(records(r.stdout).map((m) => m.payload)).toEqual([{ t: 1 }, { t: 2 }]);
+  });
+});
+
+describe('denials on the local IoT Core', () => {
+  it('a PUBLISH outside the policy: the broker hangs up, and iotctl names iot:Publish on that topic', async () => {
+    const r = await runCli(['pub', 'other/topic', 'x', '--device', device], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: The server closed the connection right after PUBLISH to "other\/topic" \(\d+ ms later\): most likely iot:Publish on "other\/topic" for client id "pi01" was denied\. 1 of 1 message was not acknowledged\./);
+    const check = policyTestArgv(r.stderr);
+    expect(check).toEqual(['policy', 'test', '--principal', expect.stringMatching(/^arn:aws:iot:us-east-1:\d+:cert\/[0-9a-f]{64}$/), '--action', 'iot:Publish', '--resource', 'other/topic', '--client-id', 'pi01']);
+    const decided = await runCli(check, { env });
+    expect(decided.code, decided.stderr + decided.stdout).toBe(3);
+  });
+
+  it('a retained PUBLISH without iot:RetainPublish: named, with the RetainPublish check', async () => {
+    const r = await runCli(['pub', 'things/pi01/state', 'on', '--retain', '--device', device], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/most likely iot:Publish \(and iot:RetainPublish\) on "things\/pi01\/state" for client id "pi01" was denied/);
+    const check = policyTestArgv(r.stderr);
+    expect(check).toContain('iot:RetainPublish');
+    expect((await runCli(check, { env })).code).toBe(3);
+  });
+
+  it('a SUBSCRIBE outside the policy: "subscription refused" (SUBACK 0x80), never QoS 128', async () => {
+    const r = await runCli(['sub', 'things/pi01/#', 'secret/#', '--device', device], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: Subscription refused for "secret\/#" \(client id "pi01"\): the broker returned failure \(0x80\)\./);
+    expect(r.stderr).not.toMatch(/128/);
+    const decided = await runCli(policyTestArgv(r.stderr), { env });
+    expect(decided.code).toBe(3);
+  });
+
+  it('a CONNECT with a client id the policy does not allow: "right after CONNECT"', async () => {
+    const r = await runCli(['pub', 'things/pi01/x', 'x', '--device', device, '--client-id', 'not-pi01'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: The server closed the connection right after CONNECT: most likely iot:Connect for client id "not-pi01" was denied\./);
+    const check = policyTestArgv(r.stderr);
+    expect(check).toContain('iot:Connect');
+    expect((await runCli(check, { env })).code).toBe(3);
+  });
+
+  it('MQTT 5, which the local IoT Core does not speak, gets a clear answer', async () => {
+    const r = await runCli(['pub', 'things/pi01/x', 'x', '--device', device, '--mqtt', '5'], { env });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/does not accept MQTT 5 \(CONNACK: unsupported protocol version \(0x84\)\)/);
+    expect(r.stderr).toMatch(/hint: pass --mqtt 3/);
+  });
+});
+
+describe('connections from the profile', () => {
+  it('finds the data endpoint with DescribeEndpoint and caches it in the profile', async () => {
+    const e = { ...env };
+    const r = await runCli(['pub', 'things/pi01/discovered', 'x', '--cert', path.join(device, 'certificate.pem'), '--key', path.join(device, 'private.key'), '--client-id', 'pi01'], { env: e });
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(path.join(e.IOTCTL_CONFIG_DIR!, 'config.json'), 'utf8')) as { profiles: Record<string, Record<string, string>> };
+    expect(config.profiles.default?.['data-endpoint']).toBe('127.0.0.1');
+  });
+
+  it('SigV4 over WebSockets with the profile\'s keys', async () => {
+    const topic = `wss/${process.pid}`;
+    const ws = ['--auth', 'sigv4', '--endpoint', '127.0.0.1'];
+    const pub = await runCli(['pub', topic, 'signed', '--retain', ...ws], { env });
+    expect(pub.code, pub.stderr).toBe(0);
+    const sub = await runCli(['sub', topic, '--count', '1', '--timeout', '5s', ...ws], { env });
+    expect(sub.code, sub.stderr).toBe(0);
+    expect(records(sub.stdout)[0]).toMatchObject({ topic, payload: 'signed', retain: true });
+  });
+
+  it('SigV4 with wrong keys: the WebSocket upgrade is refused (exit 3)', async () => {
+    const r = await runCli(['pub', 't', 'x', '--auth', 'sigv4', '--endpoint', '127.0.0.1'], { env: { ...env, IOTCTL_SECRET_ACCESS_KEY: 'wrong' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused the WebSocket upgrade/);
+  });
+});
+
+describe('streams and follow', () => {
+  it('pub --lines at QoS 1: every line acknowledged', async () => {
+    const input = Array.from({ length: 1000 }, (_, i) => `{"n": ${i}}`).join('\n');
+    const r = await runCli(['--json', 'pub', 'things/pi01/lines', '--lines', '--device', device], { env, stdin: input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ published: 1000, acknowledged: 1000, unacknowledged: 0 });
+  });
+
+  it('tail follows until Ctrl-C and exits 130', async () => {
+    const controller = new AbortController();
+    const tail = runCli(['tail', 'things/pi01/#', '--device', device], { env, signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 1000));
+    controller.abort();
+    const r = await tail;
+    expect(r.code).toBe(130);
+  });
+});
+
+describe('a local IoT Core that closes the connection on a denied SUBSCRIBE (as AWS has been seen to do)', () => {
+  let closing: LocalIot;
+  let folder: string;
+  beforeAll(async () => {
+    closing = await startLocalIot({ subscribeDenied: 'close' });
+    folder = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-device-')), 'pi02');
+    expect((await runCli(['provision', 'pi02', '--yes', '--out-dir', folder], { env: closing.env })).code).toBe(0);
+  });
+  afterAll(async () => {
+    await closing?.close();
+  });
+
+  it('says iot:Subscribe on that filter was most likely denied', async () => {
+    const r = await runCli(['sub', 'things/pi02/#', 'secret/#', '--device', folder], { env: closing.env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: The server closed the connection right after SUBSCRIBE to "secret\/#": most likely iot:Subscribe on "secret\/#" for client id "pi02" was denied\./);
+    expect((await runCli(policyTestArgv(r.stderr), { env: closing.env })).code).toBe(3);
+  });
+});
