@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreateThingCommand, IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
+import mqtt from 'mqtt';
 import { BIN, runCli, testEnv } from '../helpers/cli.js';
 
 interface Started {
@@ -75,6 +76,25 @@ describe('iotctl local start', () => {
       'mqtt-port': ready.mqtt!.split(':')[1],
       'ws-port': /:(\d+)\/mqtt$/.exec(ready.websocket!)![1],
     });
+
+    // The profile is all `iotctl provision` needs: the device folder points at the broker's MQTT port, and it connects.
+    const outDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-local-dev-')), 'lamp-1');
+    const provisioned = await runCli(['--profile', 'local', 'provision', 'lamp-1', '--yes', '--json', '--out-dir', outDir], { env });
+    expect(provisioned.code, provisioned.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(outDir, 'device.json'), 'utf8'));
+    expect(manifest).toMatchObject({ endpoint: '127.0.0.1', port: Number(ready.mqtt!.split(':')[1]), clientId: 'lamp-1' });
+    const device = await mqtt.connectAsync({
+      protocol: 'mqtts',
+      host: manifest.endpoint,
+      port: manifest.port,
+      ca: readFileSync(path.join(outDir, manifest.rootCaFile)),
+      cert: readFileSync(path.join(outDir, manifest.certificateFile)),
+      key: readFileSync(path.join(outDir, manifest.privateKeyFile)),
+      clientId: manifest.clientId,
+      reconnectPeriod: 0,
+    });
+    await device.publishAsync('things/lamp-1/state', 'on', { qos: 1 });
+    await device.endAsync();
 
     // An ephemeral instance has no server.json; status finds it through the local profile.
     const status = await runCli(['local', 'status', '--json'], { env });

@@ -72,8 +72,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       log.write({
         event: 'refused',
         clientId,
-        reason: `the persistent session already queues ${max} messages for its offline client`,
-        outcome: 'newer QoS 1 messages dropped until it reconnects',
+        reason: `the persistent session already holds ${max} undelivered QoS 1 messages`,
+        outcome: 'newer messages are not kept for it while it is offline',
       }),
   });
   const connectionOf = (client: Client) => connections.get(client.conn);
