@@ -240,7 +240,7 @@ function printPlan(ctx: Context, plans: ProvisionPlan[], policy: PolicyChoice & 
       'create the thing, unless it exists (CreateThing)',
       policy.document === undefined ? `reuse the policy ${policy.name}` : `create the policy ${policy.name} unless it exists with the same document (CreatePolicy)`,
       'attach the policy to the certificate (AttachPolicy)',
-      'attach the certificate to the thing (AttachThingPrincipal)',
+      'attach the certificate to the thing, exclusively (AttachThingPrincipal EXCLUSIVE_THING)',
       'discover the data endpoint (DescribeEndpoint iot:Data-ATS) and write the root CA',
       'write certificate.pem, private.key (0600), root-ca.pem, device.json',
       'activate the certificate (UpdateCertificate ACTIVE)',

@@ -183,7 +183,8 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
     });
 
     await step(`Attaching the certificate to the thing ${plan.thingName}`, () =>
-      iot.send(new sdk.AttachThingPrincipalCommand({ thingName: plan.thingName, principal: certificateArn })),
+      // Exclusive: the certificate belongs to this thing only, so thing policy variables resolve whatever the client id.
+      iot.send(new sdk.AttachThingPrincipalCommand({ thingName: plan.thingName, principal: certificateArn, thingPrincipalType: 'EXCLUSIVE_THING' })),
     );
     undo.push({
       what: `certificate detached from ${plan.thingName}`,

@@ -49,8 +49,11 @@ describe('shipped templates', () => {
 
   it('leave policy variables alone and fill region and account', () => {
     const { document } = renderTemplate(byName('device'), { region: 'eu-west-1', account: '111122223333' });
-    const [connect] = (document as { Statement: { Resource: string }[] }).Statement;
-    expect(connect!.Resource).toBe('arn:aws:iot:eu-west-1:111122223333:client/${iot:Connection.Thing.ThingName}');
+    const [connect] = (document as { Statement: { Resource: string[] }[] }).Statement;
+    expect(connect!.Resource).toEqual([
+      'arn:aws:iot:eu-west-1:111122223333:client/${iot:Connection.Thing.ThingName}',
+      'arn:aws:iot:eu-west-1:111122223333:client/${iot:Connection.Thing.ThingName}-*',
+    ]);
   });
 
   it('default region and account to *', () => {
