@@ -22,6 +22,8 @@ import type { RetainedStore } from './retained.js';
 import { SessionStore } from './session-store.js';
 import { createTlsListener } from './tls-listener.js';
 import { createWsListener } from './ws-listener.js';
+import { batchWrites } from './write-batching.js';
+import { InboundFlow } from './inbound-flow.js';
 
 export interface BrokerOptions {
   host: string;
@@ -54,6 +56,8 @@ export interface Broker {
 }
 
 const SESSION_SWEEP_MS = 60_000;
+/** Messages routed at once (aedes's default is 100); more per event-loop turn means fewer turns per message. */
+const ROUTER_CONCURRENCY = 1000;
 
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { store, arns, log } = options;
@@ -77,8 +81,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       }),
   });
   const connectionOf = (client: Client) => connections.get(client.conn);
-  const hooks = createHooks({ connectionOf, resources: new Resources(arns), subscribeDenied: options.subscribeDenied ?? 'suback', sessions });
-  const aedes = await Aedes.createBroker({ persistence: sessions, ...hooks, connectTimeout: 30_000 });
+  // The router's queue, known once aedes exists; the hooks only need its length.
+  const routerQueue = { length: 0 };
+  const flow = new InboundFlow(routerQueue);
+  const hooks = createHooks({ connectionOf, resources: new Resources(arns), subscribeDenied: options.subscribeDenied ?? 'suback', sessions, flow });
+  const aedes = await Aedes.createBroker({ persistence: sessions, ...hooks, connectTimeout: 30_000, concurrency: ROUTER_CONCURRENCY });
+  const mq = (aedes as unknown as { mq?: { length: number } }).mq;
+  if (mq) Object.defineProperty(routerQueue, 'length', { get: () => mq.length });
   aedes.on('client', (client) => sessions.connected(client.id));
   aedes.on('clientDisconnect', (client) => {
     if (!client.clean) sessions.disconnected(client.id);
@@ -140,6 +149,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       set?.delete(c);
       if (set?.size === 0) byCertificate.delete(key);
     });
+    batchWrites(conn);
     const client = aedes.handle(conn, req);
     if (!downgradeQos2(client)) options.logError?.('aedes internals changed: QoS 2 is no longer rewritten to QoS 1 before aedes sees it', undefined);
   }

@@ -20,6 +20,8 @@ export interface HookDeps {
   subscribeDenied: SubscribeDeniedMode;
   /** Persistent sessions keep only the filters allowed now. */
   sessions: { grant(clientId: string, filter: string): void; deny(clientId: string, filter: string): void };
+  /** Pauses a publisher while the router's queue is long. */
+  flow?: { admit(client: Client): void };
 }
 
 /** MQTT 5 CONNACK: reason 0x84 Unsupported Protocol Version, no properties (what an MQTT 5 client can parse). */
@@ -107,6 +109,7 @@ export function createHooks(deps: HookDeps) {
     const topic = resources.topic(packet.topic);
     if (!c.check('iot:Publish', topic, outcome)) return done(refusal('not authorized'));
     if (packet.retain && !c.check('iot:RetainPublish', topic, outcome)) return done(refusal('not authorized'));
+    if (!isWill) deps.flow?.admit(client);
     done(null);
   }
 
