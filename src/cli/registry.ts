@@ -22,6 +22,12 @@ export type VerbSpec = CommandSpec;
 
 export const COMMANDS: NounSpec[] = [
   {
+    name: 'demo',
+    summary: 'the whole story on a throwaway local AWS IoT Core: devices, home policies, Cognito users (no AWS account)',
+    examples: ['iotctl demo'],
+    load: () => import('../commands/demo.js'),
+  },
+  {
     name: 'config',
     summary: 'show and change iotctl profiles and settings',
     examples: ['iotctl config list', 'iotctl config set region eu-west-1', 'iotctl config use local'],

@@ -117,7 +117,8 @@ export class Output {
 
   /** A spinner on a TTY; a no-op elsewhere (with --verbose, the step is logged). */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.interactive || this.json) {
+    // A terminal that reports no width (a pty without a size, e.g. `script` in CI) cannot redraw a spinner line.
+    if (!this.interactive || this.json || !(Number(this.stderr.columns) > 0)) {
       this.log(text);
       return silentSpinner;
     }

@@ -1,0 +1,200 @@
+/**
+ * The story `iotctl demo` tells, as checks against a real local IoT Core:
+ * a device provisioned and talking; the home policies (Alice and Bob share
+ * home 123_aws_ave, Chuck is refused there); and a Cognito user from guest
+ * access, through "denied until registered", to connected.
+ */
+import { attempt, brokerReason, nextMessage, type Check } from './checks.js';
+import type { World } from './world.js';
+
+export interface Narrator {
+  chapter(title: string, text: string): void;
+  /** A step that takes a moment (spinner on a terminal). */
+  step<T>(title: string, work: () => Promise<T>): Promise<T>;
+  check(check: Check): void;
+}
+
+interface Expectation {
+  chapter: string;
+  title: string;
+  expected: 'allowed' | 'denied';
+  clientId?: string;
+  action?: string;
+}
+
+/** Runs one operation, records whether AWS IoT's expected decision happened, with the broker's reason for denials. */
+async function verify(world: World, narrator: Narrator, checks: Check[], e: Expectation, work: () => Promise<string | void>): Promise<Check> {
+  const since = world.authEvents.length;
+  const { actual, detail } = await attempt(work);
+  const why = actual === 'denied' ? await brokerReason(world.authEvents, since, e.clientId, e.action) : undefined;
+  const check: Check = { chapter: e.chapter, title: e.title, expected: e.expected, actual, ok: actual === e.expected, detail, why };
+  checks.push(check);
+  narrator.check(check);
+  return check;
+}
+
+const text = (payload: Buffer) => payload.toString('utf8');
+
+async function deviceChapter(world: World, n: Narrator, checks: Check[]): Promise<void> {
+  const chapter = 'device';
+  n.chapter('1. A device, provisioned and talking', 'Key and CSR made locally, certificate registered, thing and policy created, everything attached: one command, iotctl provision.');
+  const sensor = await n.step('iotctl provision demo-sensor --template device', () => world.provision('demo-sensor', 'device'));
+  const monitor = await n.step('a second session of the device (client demo-sensor-monitor) subscribes to its topics', async () => {
+    const s = await world.deviceSession(sensor, 'demo-sensor-monitor');
+    await s.subscribe('things/demo-sensor/#', 1);
+    return s;
+  });
+  const device = await world.deviceSession(sensor, 'demo-sensor');
+  await verify(world, n, checks, { chapter, title: 'demo-sensor publishes things/demo-sensor/temp and the monitor receives it', expected: 'allowed' }, async () => {
+    const arrival = nextMessage(monitor, 'things/demo-sensor/temp');
+    await device.publish({ topic: 'things/demo-sensor/temp', payload: Buffer.from('{"celsius":21.5}'), qos: 1 });
+    const message = await arrival;
+    if (!message) throw new Error('the message did not arrive');
+    return `received ${text(message.payload)}`;
+  });
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: "demo-sensor publishes to another device's topic things/other/temp", expected: 'denied', clientId: 'demo-sensor-pub', action: 'iot:Publish' },
+    async () => {
+      // A session of its own, as `iotctl pub` would open: AWS closes the connection of a denied PUBLISH.
+      const pub = await world.deviceSession(sensor, 'demo-sensor-pub');
+      await pub.publish({ topic: 'things/other/temp', payload: Buffer.from('{"celsius":99}'), qos: 1 });
+    },
+  );
+}
+
+async function homeChapter(world: World, n: Narrator, checks: Check[]): Promise<void> {
+  const chapter = 'home';
+  n.chapter('2. Home policies', 'Alice and Bob share home 123_aws_ave; Chuck lives at 456_iot_ln. One policy per home (template "home"), attached to each member\'s certificate.');
+  const [alice, bob, chuck] = await n.step('provision alice, bob (home 123_aws_ave) and chuck (home 456_iot_ln)', async () => [
+    // One after the other: alice's run creates the home's policy that bob's reuses.
+    await world.provision('alice', 'home', { homeId: '123_aws_ave' }),
+    await world.provision('bob', 'home', { homeId: '123_aws_ave' }),
+    await world.provision('chuck', 'home', { homeId: '456_iot_ln' }),
+  ]);
+  const aliceSession = await world.deviceSession(alice, '123_aws_ave-alice');
+  await verify(world, n, checks, { chapter, title: 'Alice subscribes to home/123_aws_ave/#', expected: 'allowed' }, async () => {
+    await aliceSession.subscribe('home/123_aws_ave/#', 1);
+    return 'SUBACK granted';
+  });
+  const bobSession = await world.deviceSession(bob, '123_aws_ave-bob');
+  for (const topic of ['home/123_aws_ave/light_1/on', 'home/123_aws_ave/door_1/open']) {
+    await verify(world, n, checks, { chapter, title: `Bob publishes ${topic}; Alice receives it`, expected: 'allowed' }, async () => {
+      const arrival = nextMessage(aliceSession, topic);
+      await bobSession.publish({ topic, payload: Buffer.from('{"by":"bob"}'), qos: 1 });
+      if (!(await arrival)) throw new Error('Alice did not receive it');
+      return 'delivered to Alice';
+    });
+  }
+  const chuckWatcher = await world.deviceSession(chuck, '456_iot_ln-chuck-watch');
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: 'Chuck subscribes to home/123_aws_ave/#', expected: 'denied', clientId: '456_iot_ln-chuck-watch', action: 'iot:Subscribe' },
+    async () => {
+      await chuckWatcher.subscribe('home/123_aws_ave/#', 1);
+    },
+  );
+  const chuckSession = await world.deviceSession(chuck, '456_iot_ln-chuck');
+  const leaked = nextMessage(aliceSession, 'home/123_aws_ave/door_1/open', 1000);
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: 'Chuck publishes home/123_aws_ave/door_1/open', expected: 'denied', clientId: '456_iot_ln-chuck', action: 'iot:Publish' },
+    async () => {
+      await chuckSession.publish({ topic: 'home/123_aws_ave/door_1/open', payload: Buffer.from('{"by":"chuck"}'), qos: 1 });
+    },
+  );
+  await verify(world, n, checks, { chapter, title: "Chuck's message never reaches Alice", expected: 'denied' }, async () => {
+    const message = await leaked;
+    if (message && text(message.payload).includes('chuck')) return 'Alice received it';
+    const { IotctlError, ExitCode } = await import('../core/errors.js');
+    throw new IotctlError('NOT_DELIVERED', 'not delivered', { exitCode: ExitCode.DENIED });
+  });
+}
+
+async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promise<void> {
+  const chapter = 'cognito';
+  n.chapter(
+    '3. App users with Amazon Cognito',
+    'Guests get the unauthenticated role. A signed-in user needs the authenticated role AND an IoT policy attached to their identity id, which cannot exist before the identity does: attach it on first connect (iotctl cognito register).',
+  );
+  const sdk = await import('@aws-sdk/client-cognito-identity');
+  const { localLoginProvider } = await import('../emulator/index.js');
+  const { cognitoCredentials } = await import('../cognito/credentials.js');
+  const { localLogin } = await import('../cognito/logins.js');
+  const provider = localLoginProvider(world.region);
+  const poolId = await n.step('create an identity pool with guest access and the local login provider', async () => {
+    const pool = await world.cognito.send(
+      new sdk.CreateIdentityPoolCommand({
+        IdentityPoolName: 'demo',
+        AllowUnauthenticatedIdentities: true,
+        CognitoIdentityProviders: [{ ProviderName: provider, ClientId: 'iotctl-local' }],
+      }),
+    );
+    const arn = (role: string) => `arn:aws:iam::${world.emulator.endpoints.accountId}:role/${role}`;
+    await world.cognito.send(new sdk.SetIdentityPoolRolesCommand({ IdentityPoolId: pool.IdentityPoolId!, Roles: { unauthenticated: arn('demo-unauth'), authenticated: arn('demo-auth') } }));
+    return pool.IdentityPoolId!;
+  });
+  // No config directory of the user's is touched: identity ids are cached in the demo's folder.
+  const env = { IOTCTL_CONFIG_DIR: world.dir };
+
+  const guest = await cognitoCredentials(world.cognito, env, poolId, undefined);
+  const guestSession = await world.webSocketSession(guest.identityId, guest);
+  await verify(world, n, checks, { chapter, title: 'a guest subscribes to public/# over a SigV4 WebSocket', expected: 'allowed' }, async () => {
+    await guestSession.subscribe('public/#', 1);
+    return `identity ${guest.identityId}`;
+  });
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: `the guest publishes users/${guest.identityId}/hello`, expected: 'denied', clientId: guest.identityId, action: 'iot:Publish' },
+    async () => {
+      await guestSession.publish({ topic: `users/${guest.identityId}/hello`, payload: Buffer.from('hi'), qos: 1 });
+    },
+  );
+
+  const login = await localLogin({ endpoint: world.emulator.endpoints.controlPlane, region: world.region, credentials: world.emulator.credentials }, 'alice');
+  const alice = await cognitoCredentials(world.cognito, env, poolId, { [login.provider]: login.idToken });
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: 'Alice signs in and connects before any IoT policy is attached to her identity', expected: 'denied', clientId: alice.identityId, action: 'iot:Connect' },
+    async () => {
+      const s = await world.webSocketSession(alice.identityId, alice);
+      await s.disconnect();
+    },
+  );
+  await n.step(`iotctl cognito register --identity-id ${alice.identityId}`, async () => {
+    const { ensurePolicy } = await import('../policy/ensure.js');
+    const { loadTemplate } = await import('../policy/templates.js');
+    const { renderTemplate } = await import('../core/policy/template.js');
+    const { AttachPolicyCommand } = await import('@aws-sdk/client-iot');
+    await ensurePolicy(world.iot, 'iotctl-cognito-user', renderTemplate(await loadTemplate('cognito-user')).text);
+    await world.iot.send(new AttachPolicyCommand({ policyName: 'iotctl-cognito-user', target: alice.identityId }));
+  });
+  const topic = `users/${alice.identityId}/hello`;
+  await verify(world, n, checks, { chapter, title: `registered, Alice connects, subscribes and publishes ${topic}`, expected: 'allowed' }, async () => {
+    const s = await world.webSocketSession(alice.identityId, alice);
+    await s.subscribe(`users/${alice.identityId}/#`, 1);
+    const arrival = nextMessage(s, topic);
+    await s.publish({ topic, payload: Buffer.from('hello from alice'), qos: 1 });
+    if (!(await arrival)) throw new Error('her message did not come back');
+    return 'published and received';
+  });
+}
+
+/** Runs the whole story; never throws for a wrong decision (that is a failed check), only for a broken setup. */
+export async function tellStory(world: World, narrator: Narrator): Promise<Check[]> {
+  const checks: Check[] = [];
+  await deviceChapter(world, narrator, checks);
+  await homeChapter(world, narrator, checks);
+  await cognitoChapter(world, narrator, checks);
+  return checks;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli.js';
+
+interface DemoReport {
+  ok: boolean;
+  seconds: number;
+  checks: { chapter: string; title: string; expected: string; actual: string; ok: boolean; why?: string }[];
+}
+
+describe('iotctl demo', () => {
+  it('--json tells the whole story, every expected allow and deny happens, and it exits 0', async () => {
+    const r = await spawnCli(['demo', '--json'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as DemoReport;
+    expect(report.ok).toBe(true);
+    const byTitle = Object.fromEntries(report.checks.map((c) => [c.title, c]));
+    expect(report.checks.map((c) => `${c.chapter}: ${c.expected} -> ${c.actual}`)).toEqual([
+      'device: allowed -> allowed',
+      'device: denied -> denied',
+      'home: allowed -> allowed',
+      'home: allowed -> allowed',
+      'home: allowed -> allowed',
+      'home: denied -> denied',
+      'home: denied -> denied',
+      'home: denied -> denied',
+      'cognito: allowed -> allowed',
+      'cognito: denied -> denied',
+      'cognito: denied -> denied',
+      'cognito: allowed -> allowed',
+    ]);
+    // Denials come with the broker's own reason.
+    expect(byTitle['Chuck publishes home/123_aws_ave/door_1/open']?.why).toMatch(/iotctl-home-456_iot_ln.*connection closed/);
+    expect(byTitle['Chuck subscribes to home/123_aws_ave/#']?.why).toMatch(/SUBACK 0x80/);
+    const beforeRegister = report.checks.find((c) => c.title.startsWith('Alice signs in'));
+    expect(beforeRegister?.why).toMatch(/no IoT policy is attached to the identity/);
+  });
+
+  it('tells the story in words when not asked for JSON', async () => {
+    const r = await spawnCli(['demo'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2. Home policies');
+    expect(r.stdout).toMatch(/✔ Chuck publishes home\/123_aws_ave\/door_1\/open: denied\n {6}why: /);
+    expect(r.stdout).toMatch(/All 12 checks behaved as AWS IoT would/);
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+  });
+});
