@@ -20,8 +20,8 @@ export interface HookDeps {
   subscribeDenied: SubscribeDeniedMode;
   /** Persistent sessions keep only the filters allowed now. */
   sessions: { grant(clientId: string, filter: string): void; deny(clientId: string, filter: string): void };
-  /** Pauses a publisher while the router's queue is long. */
-  flow?: { admit(client: Client): void };
+  /** Holds an authorized PUBLISH while the router's queue is long. */
+  flow?: { admit(proceed: () => void): void };
 }
 
 /** MQTT 5 CONNACK: reason 0x84 Unsupported Protocol Version, no properties (what an MQTT 5 client can parse). */
@@ -109,8 +109,8 @@ export function createHooks(deps: HookDeps) {
     const topic = resources.topic(packet.topic);
     if (!c.check('iot:Publish', topic, outcome)) return done(refusal('not authorized'));
     if (packet.retain && !c.check('iot:RetainPublish', topic, outcome)) return done(refusal('not authorized'));
-    if (!isWill) deps.flow?.admit(client);
-    done(null);
+    if (isWill || !deps.flow) return done(null);
+    deps.flow.admit(() => done(null));
   }
 
   /** SUBSCRIBE (and a persistent session's subscriptions when it resumes): limits and iot:Subscribe on the filter as sent. */

@@ -1,51 +1,54 @@
 /**
  * Backpressure for publishers. aedes keeps reading a client's socket while
- * its messages wait in the router's queue (a 'readable' event restarts
- * parsing), so a fast QoS 0 publisher could park its whole stream in memory,
- * and that queue is an array whose shift() is O(n): 100,000 queued messages
- * took seconds to drain. Past `high` queued messages a publishing client is
- * paused (its socket stops being read, so TCP pushes back on the publisher);
- * all resume once the queue is down to `low`.
+ * its messages wait in the router's queue, so a fast QoS 0 publisher could
+ * park its whole stream in memory, and that queue is an array whose shift()
+ * is O(n): 100,000 queued messages took seconds to drain. Past `high` queued
+ * messages, an authorized PUBLISH waits here before aedes routes it. While
+ * its packets wait, aedes reads no more from that client's socket, so TCP
+ * pushes back on the publisher. Waiting publishes resume in arrival order
+ * (one FIFO for all clients keeps each client's order).
+ *
+ * (aedes's own client.pause() cannot be used here: pausing mid-batch loses
+ * its count of packets in flight, and the client is never read again.)
  */
-import type { Client } from 'aedes';
-
-interface Pausable {
-  pause(): void;
-  resume(): void;
-  closed: boolean;
-}
-
 export class InboundFlow {
-  private readonly paused = new Set<Pausable>();
-  private watching = false;
+  private waiting: (() => void)[] = [];
+  private head = 0;
+  private scheduled = false;
 
   constructor(
     private readonly queue: { readonly length: number },
     private readonly high = 1000,
-    private readonly low = 100,
   ) {}
 
-  /** Called for every inbound PUBLISH. */
-  admit(client: Client): void {
-    if (this.queue.length < this.high) return;
-    const c = client as unknown as Pausable;
-    if (this.paused.has(c)) return;
-    c.pause();
-    this.paused.add(c);
-    if (!this.watching) {
-      this.watching = true;
-      setImmediate(this.check);
-    }
+  get pending(): number {
+    return this.waiting.length - this.head;
   }
 
-  private readonly check = (): void => {
-    if (this.queue.length > this.low) {
-      setImmediate(this.check);
-      return;
+  /** Runs `proceed` now, or once the router has room (and everything that waited before has gone). */
+  admit(proceed: () => void): void {
+    if (this.pending === 0 && this.queue.length < this.high) return proceed();
+    this.waiting.push(proceed);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.release);
+  }
+
+  private readonly release = (): void => {
+    this.scheduled = false;
+    while (this.pending > 0 && this.queue.length < this.high) {
+      const next = this.waiting[this.head]!;
+      this.waiting[this.head++] = undefined as never;
+      next();
     }
-    this.watching = false;
-    const clients = [...this.paused];
-    this.paused.clear();
-    for (const c of clients) if (!c.closed) c.resume();
+    if (this.pending > 0) this.schedule();
+    else {
+      this.waiting = [];
+      this.head = 0;
+    }
   };
 }
