@@ -144,6 +144,30 @@ describe('persistent sessions', () => {
   });
 });
 
+describe('flow', () => {
+  it('a publisher faster than the router is slowed down, not buffered without bound: every QoS 0 message arrives, in order', async () => {
+    const sub = await connect();
+    await subscribe(sub, 'flood/t', 0);
+    const N = 20_000;
+    const all = new Promise<number[]>((resolve) => {
+      const got: number[] = [];
+      sub.on('message', (_t, payload) => {
+        got.push(payload.readUInt32BE(0));
+        if (got.length === N) resolve(got);
+      });
+    });
+    const pub = await connect();
+    for (let i = 0; i < N; i++) {
+      const b = Buffer.alloc(100);
+      b.writeUInt32BE(i, 0);
+      pub.publish('flood/t', b, { qos: 0 });
+    }
+    const got = await all;
+    expect(got.every((n, i) => n === i)).toBe(true);
+    await end(sub, pub);
+  });
+});
+
 describe('limits and reserved topics', () => {
   it.each([
     ['a topic over 256 bytes', 'a/'.repeat(3) + 'x'.repeat(260), /at most 256 bytes/],
