@@ -90,8 +90,9 @@ async function declareCommands(
       continue;
     }
     if (spec.examples) examples(cmd, spec.examples);
-    // Only the invoked group's commands are declared below it; others need just their summary.
-    await declareCommands(cmd, spec.verbs ?? [], invoked ? path : [], depth + 1, bind);
+    // Only the invoked group's commands are declared below it; other groups need just their summary.
+    if (invoked) await declareCommands(cmd, spec.verbs ?? [], path, depth + 1, bind);
+    else cmd.allowUnknownOption().allowExcessArguments();
   }
 }
 

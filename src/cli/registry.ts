@@ -111,7 +111,7 @@ export const COMMANDS: NounSpec[] = [
   },
   {
     name: 'policy',
-    summary: 'AWS IoT policies offline: templates, render, validate, test and explain decisions',
+    summary: 'AWS IoT policies: templates, validate, test and explain decisions; create, update, attach',
     examples: [
       'iotctl policy templates',
       'iotctl policy render home --param homeId=123_aws_ave > home.json',
