@@ -1,17 +1,14 @@
 /**
  * What pub, sub and tail share: the connection options (declared once), how
- * the context turns them into a ConnectionSpec and a session, QoS parsing,
- * and (sub, tail) the output options.
+ * the context turns them into a ConnectionSpec and a session, QoS and filter
+ * checks. The output options of sub and tail are in output-options.ts.
  */
 import type { Command } from 'commander';
 import type { Context } from '../cli/context.js';
-import { ExitCode, IotctlError, usageError } from '../core/errors.js';
+import { IotctlError, usageError } from '../core/errors.js';
 import { checkTopicFilter } from '../core/topic.js';
-import { NO_COLORS } from '../io/colors.js';
 import type { ConnectionFlags } from '../mqtt/resolve.js';
 import type { ConnectionSpec, MqttSession, QoS } from '../mqtt/types.js';
-import { chooseFormat, createRenderer, type Renderer } from '../messaging/render.js';
-import { LineWriter, openFileSink, type WriterHooks } from '../messaging/writer.js';
 
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
@@ -113,41 +110,3 @@ export function connector(ctx: Context, spec: ConnectionSpec): () => Promise<Mqt
 export function describeTarget(spec: ConnectionSpec): string {
   return `${spec.endpoint}:${spec.port} (MQTT ${spec.mqtt === 5 ? '5' : '3.1.1'}, ${spec.auth}) as ${spec.clientId}`;
 }
-
-// -------------------------------------------------------- output (sub, tail)
-
-export interface OutputFlags {
-  format?: string;
-  template?: string;
-  output?: string;
-}
-
-export function addOutputOptions(cmd: Command): Command {
-  return cmd
-    .option('--format <format>', 'pretty, json, ndjson, raw or template (default: pretty on a terminal, NDJSON when piped or with --json)')
-    .option('--template <text>', 'output template, implies --format template: {{topic}} {{payload}} {{payload.<path>}} {{qos}} {{retain}} {{iso}} {{ts}} {{bytes}} {{base64}} {{property.<name>}}')
-    .option('-o, --output <file>', 'write messages to this file (NDJSON by default) instead of stdout');
-}
-
-export interface MessageOutput {
-  render: Renderer;
-  writer: LineWriter;
-  /** Whether messages go to the terminal the person is looking at. */
-  toTerminal: boolean;
-  close(): void;
-}
-
-/** Checks the output flags and opens --output before anything connects. */
-export function openOutput(ctx: Context, o: OutputFlags, hooks: WriterHooks = {}): MessageOutput {
-  const toFile = o.output !== undefined;
-  const toTerminal = !toFile && ctx.streams.stdout.isTTY === true;
-  const format = chooseFormat(o.format, { json: ctx.globals.json, tty: toTerminal, template: o.template });
-  const render = createRenderer({ format, template: o.template, colors: toTerminal ? ctx.out.c : NO_COLORS, columns: ctx.streams.stdout.columns });
-  if (o.template !== undefined && format !== 'template') throw usageError('TEMPLATE_WITHOUT_FORMAT', '--template needs --format template (or no --format).');
-  const file = toFile ? openFileSink(o.output!) : undefined;
-  // Raw payloads may be binary: process.stdout takes Buffers though OutStream is typed for strings.
-  const sink = file ?? { write: (chunk: string | Uint8Array) => (ctx.streams.stdout.write as (c: string | Uint8Array) => boolean)(chunk) };
-  return { render, writer: new LineWriter(sink, toTerminal ? hooks : {}), toTerminal, close: () => file?.close() };
-}
-
-export const CONNECTION_EXIT_CODES = `Exit codes: 0 ok, 1 failure, 2 usage error (nothing was sent), 3 denied (policy), 5 connection/TLS, ${ExitCode.TIMEOUT} timeout, 130 interrupted.`;

@@ -5,7 +5,8 @@ import type { Context } from '../cli/context.js';
 import { ExitCode } from '../core/errors.js';
 import { checkConnectionFlags, parsePositiveDuration, type ConnectionFlags } from '../mqtt/resolve.js';
 import { runSub } from '../messaging/subscribe.js';
-import { addConnectionOptions, addOutputOptions, checkFilters, connector, describeTarget, openOutput, parseCount, parseQos, resolveFromContext, type OutputFlags } from './mqtt-options.js';
+import { addConnectionOptions, checkFilters, connector, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
+import { addOutputOptions, openOutput, type OutputFlags } from './output-options.js';
 
 interface Options extends ConnectionFlags, OutputFlags {
   qos: string;

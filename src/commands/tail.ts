@@ -5,7 +5,8 @@ import type { Context } from '../cli/context.js';
 import { checkConnectionFlags, type ConnectionFlags } from '../mqtt/resolve.js';
 import { StatusLine } from '../messaging/status.js';
 import { runTail } from '../messaging/subscribe.js';
-import { addConnectionOptions, addOutputOptions, checkFilters, connector, openOutput, parseQos, resolveFromContext, type OutputFlags } from './mqtt-options.js';
+import { addConnectionOptions, checkFilters, connector, parseQos, resolveFromContext } from './mqtt-options.js';
+import { addOutputOptions, openOutput, type OutputFlags } from './output-options.js';
 
 interface Options extends ConnectionFlags, OutputFlags {
   qos: string;

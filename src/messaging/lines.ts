@@ -14,48 +14,52 @@ export interface Line {
   bytes: Buffer;
 }
 
-export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<Line> {
+/** The lines of each chunk read, as one array per chunk: the publisher loops over them without a promise per line. */
+export async function* readLineBatches(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<Line[]> {
   let carry: Buffer | undefined;
   let number = 0;
   const tooLong = (n: number, size: number) =>
     usageError('PAYLOAD_TOO_LARGE', `Line ${n} of the input is ${size} bytes; AWS IoT accepts messages of at most ${maxBytes} bytes (128 KB).`);
+  const take = (batch: Line[], bytes: Buffer) => {
+    number++;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+    if (end > maxBytes) throw tooLong(number, end);
+    if (end > 0) batch.push({ number, bytes: end === bytes.length ? bytes : bytes.subarray(0, end) });
+  };
   for await (const raw of input) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const batch: Line[] = [];
     let start = 0;
+    let nl = chunk.indexOf(10);
     if (carry) {
-      const nl = chunk.indexOf(10);
       if (nl < 0) {
         carry = Buffer.concat([carry, chunk]);
         if (carry.length > maxBytes + 1) throw tooLong(number + 1, carry.length);
         continue;
       }
       // Only the straddling line is copied.
-      const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
+      take(batch, Buffer.concat([carry, chunk.subarray(0, nl)]));
       carry = undefined;
-      number++;
-      const end = joined.length > 0 && joined[joined.length - 1] === 13 ? joined.length - 1 : joined.length;
-      if (end > maxBytes) throw tooLong(number, end);
-      if (end > 0) yield { number, bytes: joined.subarray(0, end) };
       start = nl + 1;
+      nl = chunk.indexOf(10, start);
     }
-    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-      number++;
-      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
-      if (end > start) {
-        if (end - start > maxBytes) throw tooLong(number, end - start);
-        yield { number, bytes: chunk.subarray(start, end) };
-      }
+    for (; nl >= 0; nl = chunk.indexOf(10, start)) {
+      take(batch, chunk.subarray(start, nl));
       start = nl + 1;
     }
     if (start < chunk.length) {
       carry = chunk.subarray(start);
       if (carry.length > maxBytes + 1) throw tooLong(number + 1, carry.length);
     }
+    if (batch.length > 0) yield batch;
   }
   if (carry && carry.length > 0) {
-    number++;
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    if (end > maxBytes) throw tooLong(number, end);
-    if (end > 0) yield { number, bytes: carry.subarray(0, end) };
+    const batch: Line[] = [];
+    take(batch, carry);
+    if (batch.length > 0) yield batch;
   }
+}
+
+export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<Line> {
+  for await (const batch of readLineBatches(input, maxBytes)) yield* batch;
 }

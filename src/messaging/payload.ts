@@ -11,20 +11,18 @@ export type Classified = { kind: 'json'; text: string; value: unknown } | { kind
 
 // JSON texts start with one of these (after whitespace); anything else is not worth a parse attempt.
 const JSON_START = /^\s*[[{"\d-]|^\s*(true|false|null)\s*$/;
+// Characters below 0x20 other than tab, newline and carriage return: such payloads are data, not text.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-/** Bytes below 0x20 other than tab, newline and carriage return: such payloads are data, not text. */
-function hasControlBytes(payload: Buffer): boolean {
-  for (let i = 0; i < payload.length; i++) {
-    const b = payload[i]!;
-    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13) return true;
-  }
-  return false;
-}
+const EMPTY: Classified = { kind: 'utf8', text: '' };
+const BINARY: Classified = { kind: 'binary' };
 
 export function classifyPayload(payload: Buffer): Classified {
-  if (payload.length === 0) return { kind: 'utf8', text: '' };
-  if (!isUtf8(payload) || hasControlBytes(payload)) return { kind: 'binary' };
+  if (payload.length === 0) return EMPTY;
+  if (!isUtf8(payload)) return BINARY;
   const text = payload.toString('utf8');
+  if (CONTROL.test(text)) return BINARY;
   if (JSON_START.test(text)) {
     try {
       return { kind: 'json', text, value: JSON.parse(text) };

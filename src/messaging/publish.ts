@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, IotctlError, usageError } from '../core/errors.js';
 import { AWS_PUBLISHES_PER_SECOND, isAwsHost, Pacer, paceFor } from '../mqtt/pacing.js';
 import type { MqttSession, PublishProperties, QoS } from '../mqtt/types.js';
-import { readLines } from './lines.js';
+import { readLineBatches } from './lines.js';
 import { MAX_PAYLOAD_BYTES } from './payload.js';
 import { compilePayloadTemplate, hasPlaceholders, type PayloadTemplate } from './template.js';
 
@@ -45,6 +45,9 @@ export interface PubDeps {
   log?(line: string): void;
 }
 
+/** QoS 0 on MQTT 3.1.1, unpaced: make sure the broker has caught up every this many messages. */
+const FLUSH_EVERY = 1000;
+
 /** Messages in flight at once: AWS IoT allows 100 unacknowledged QoS 1 messages per connection. */
 function windowFor(host: string): number {
   return isAwsHost(host) ? AWS_PUBLISHES_PER_SECOND : 512;
@@ -78,28 +81,25 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
   let stop = false;
   let firstError: IotctlError | undefined;
   let wake: (() => void) | undefined;
-  const settle = () => {
+  let wakeAt = 0;
+  // The session calls this exactly once per message, also when the connection is lost.
+  const done = (e?: IotctlError) => {
     inflight--;
-    if (wake) {
+    if (e) {
+      firstError ??= e;
+      stop = true;
+    } else acknowledged++;
+    if (wake && (inflight <= wakeAt || stop)) {
       const w = wake;
       wake = undefined;
       w();
     }
   };
-  const onAck = () => {
-    acknowledged++;
-    settle();
+  /** Resolves when at most `level` messages are in flight (or the run stops). */
+  const drained = (level: number) => {
+    wakeAt = level;
+    return new Promise<void>((r) => (wake = r));
   };
-  const onFail = (e: IotctlError) => {
-    firstError ??= e;
-    stop = true;
-    settle();
-  };
-  session.onLost((e) => {
-    firstError ??= e;
-    stop = true;
-    wake?.();
-  });
   const onAbort = () => {
     stop = true;
     wake?.();
@@ -107,44 +107,66 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
   };
   signal.addEventListener('abort', onAbort, { once: true });
 
-  const started = performance.now();
-  const send = async (payload: Uint8Array): Promise<void> => {
+  // QoS 0 on MQTT 3.1.1 has no backpressure of its own (see MqttSession.flush):
+  // an unpaced stream waits for the broker every FLUSH_EVERY messages.
+  const flushEvery = qos === 0 && session.info.version === 3 && pacer.unlimited ? FLUSH_EVERY : 0;
+  let flushing: Promise<void> | undefined;
+  const flushPoint = async () => {
+    const previous = flushing;
+    flushing = session.flush().catch((e: IotctlError) => {
+      firstError ??= e;
+      stop = true;
+    });
+    if (previous) await previous;
+  };
+
+  // Waits only when it must (pacing, a full window, --interval): the common path costs no promise.
+  const send = async (payload: Uint8Array, first: boolean): Promise<void> => {
+    if (!first && plan.intervalMs > 0 && !stop) await sleep(plan.intervalMs, undefined, { signal }).catch(() => {});
     const delay = pacer.delay(payload.length);
     if (delay > 0) await sleep(delay);
-    while (inflight >= window && !stop) await new Promise<void>((r) => (wake = r));
+    // One out, one in: waiting for the window to drain further made MQTT 3.1.1 QoS 1 four times slower (the
+    // broker's acknowledgements then come in bursts).
+    while (inflight >= window && !stop) await drained(window - 1);
     if (stop) return;
     inflight++;
     published++;
-    session.publish({ topic, payload, qos, retain, properties }).then(onAck, onFail);
+    session.send({ topic, payload, qos, retain, properties }, done);
+    if (flushEvery && published % flushEvery === 0) await flushPoint();
   };
-  const pause = async () => {
-    if (plan.intervalMs > 0 && !stop) await sleep(plan.intervalMs, undefined, { signal }).catch(() => {});
-  };
+  const mustWait = () => inflight >= window || plan.intervalMs > 0 || !pacer.unlimited || (flushEvery > 0 && (published + 1) % flushEvery === 0);
 
+  const started = performance.now();
   try {
     if (plan.source.kind === 'single') {
       const payloadFor = prepareSingle(plan.source.payload, plan.template);
       for (let seq = 1; seq <= plan.repeat && !stop; seq++) {
-        if (seq > 1) await pause();
         const payload = payloadFor(seq, ctx);
         if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Message ${seq}`);
-        await send(payload);
+        await send(payload, seq === 1);
       }
     } else {
       let seq = 0;
       let template: { text: string; render: PayloadTemplate } | undefined;
-      for await (const line of readLines(plan.source.input, MAX_PAYLOAD_BYTES)) {
-        if (stop) break;
-        if (seq > 0) await pause();
-        seq++;
-        let payload: Buffer = line.bytes;
-        if (plan.template && payload.includes('{{')) {
-          const text = payload.toString('utf8');
-          if (template?.text !== text && hasPlaceholders(text)) template = { text, render: compilePayloadTemplate(text) };
-          payload = Buffer.from(template!.render({ seq, ...ctx }));
-          if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Line ${line.number} (after the template)`);
+      for await (const batch of readLineBatches(plan.source.input, MAX_PAYLOAD_BYTES)) {
+        for (const line of batch) {
+          if (stop) break;
+          seq++;
+          let payload: Buffer = line.bytes;
+          if (plan.template && payload.includes('{{')) {
+            const text = payload.toString('utf8');
+            if (template?.text !== text && hasPlaceholders(text)) template = { text, render: compilePayloadTemplate(text) };
+            payload = Buffer.from(template!.render({ seq, ...ctx }));
+            if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Line ${line.number} (after the template)`);
+          }
+          if (mustWait()) await send(payload, seq === 1);
+          else {
+            inflight++;
+            published++;
+            session.send({ topic, payload, qos, retain, properties }, done);
+          }
         }
-        await send(payload);
+        if (stop) break;
       }
     }
   } catch (err) {
@@ -153,11 +175,14 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
     stop = true;
   }
 
-  // Every message sent so far gets its acknowledgement, or the connection's fate.
+  // Every message sent gets its acknowledgement or its error (the session fails them all if the connection goes).
+  // After Ctrl-C, a second at most.
   const deadline = signal.aborted ? performance.now() + 1000 : Infinity;
-  while (inflight > 0 && !(session.closed && firstError) && performance.now() < deadline) {
-    await Promise.race([new Promise<void>((r) => (wake = r)), signal.aborted ? sleep(Math.max(0, deadline - performance.now())) : new Promise(() => {})]);
+  while (inflight > 0 && performance.now() < deadline) {
+    await (signal.aborted ? Promise.race([drained(0), sleep(Math.max(0, deadline - performance.now()))]) : drained(0));
   }
+  // QoS 0 messages are "done" when written; the broker has them all once it answers a flush.
+  if (qos === 0 && published > 1 && !firstError && !signal.aborted) await flushPoint().then(() => flushing);
   signal.removeEventListener('abort', onAbort);
 
   const durationMs = performance.now() - started;

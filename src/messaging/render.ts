@@ -52,13 +52,41 @@ export function messageRecord(m: IncomingMessage, c: Classified = classifyPayloa
   return record;
 }
 
-/** One line of NDJSON. A JSON payload on one line is embedded as received, without a re-encode. */
-export function renderNdjson(m: IncomingMessage): string {
-  const c = classifyPayload(m.payload);
-  if (c.kind === 'json' && !m.properties && !/[\r\n\u2028\u2029]/.test(c.text)) {
-    return `{"timestamp":"${new Date(m.receivedAt).toISOString()}","topic":${JSON.stringify(m.topic)},"qos":${m.qos},"retain":${m.retain},"payload":${c.text.trim()},"encoding":"json"}\n`;
+// Consecutive messages usually share a topic and often a millisecond: keep the last encodings.
+let lastTopic = '';
+let lastTopicJson = '""';
+let lastMs = -1;
+let lastIso = '';
+
+function topicJson(topic: string): string {
+  if (topic !== lastTopic) {
+    lastTopic = topic;
+    lastTopicJson = JSON.stringify(topic);
   }
-  return JSON.stringify(messageRecord(m, c)) + '\n';
+  return lastTopicJson;
+}
+
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+/**
+ * One line of NDJSON, written out by hand (the fields are known) instead of
+ * through an object and JSON.stringify: sub's throughput is mostly this. A
+ * JSON payload on one line is embedded as received, without a re-encode.
+ */
+export function renderNdjson(m: IncomingMessage): string {
+  if (m.properties) return JSON.stringify(messageRecord(m)) + '\n';
+  const c = classifyPayload(m.payload);
+  let payload: string;
+  if (c.kind === 'json') payload = /[\r\n\u2028\u2029]/.test(c.text) ? JSON.stringify(c.value) : c.text.trim();
+  else payload = JSON.stringify(c.kind === 'utf8' ? c.text : m.payload.toString('base64'));
+  const encoding = c.kind === 'binary' ? 'base64' : c.kind;
+  return `{"timestamp":"${isoTime(m.receivedAt)}","topic":${topicJson(m.topic)},"qos":${m.qos},"retain":${m.retain},"payload":${payload},"encoding":"${encoding}"}\n`;
 }
 
 // ------------------------------------------------------------------- pretty
@@ -208,7 +236,8 @@ export interface RendererOptions {
   columns?: number;
 }
 
-export type Renderer = (m: IncomingMessage) => string | Buffer;
+/** A rendered message: a string, bytes, or parts to write one after the other. */
+export type Renderer = (m: IncomingMessage) => string | Uint8Array | (string | Uint8Array)[];
 
 export function createRenderer(o: RendererOptions): Renderer {
   switch (o.format) {
@@ -219,7 +248,7 @@ export function createRenderer(o: RendererOptions): Renderer {
     case 'json':
       return (m) => JSON.stringify(messageRecord(m), null, 2) + '\n';
     case 'raw':
-      return (m) => Buffer.concat([m.payload, NEWLINE]);
+      return (m) => [m.payload, NEWLINE];
     case 'template':
       if (o.template === undefined) throw usageError('TEMPLATE_REQUIRED', '--format template needs --template "<text>".', 'e.g. --template "{{topic}} {{payload}}"');
       return compileOutputTemplate(o.template);

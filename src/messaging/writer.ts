@@ -27,7 +27,11 @@ export class LineWriter {
     private readonly hooks: WriterHooks = {},
   ) {}
 
-  write(chunk: string | Uint8Array): void {
+  write(chunk: string | Uint8Array | (string | Uint8Array)[]): void {
+    if (Array.isArray(chunk)) {
+      for (const c of chunk) this.write(c);
+      return;
+    }
     this.parts.push(chunk);
     if (typeof chunk !== 'string') this.binary = true;
     if (!this.scheduled) {

@@ -1,6 +1,6 @@
 /**
  * The one module that loads aws-iot-device-sdk-v2 (session.ts imports it
- * lazily). Two drivers with one shape: MQTT 3.1.1 (`mqtt.MqttClientConnection`)
+ * lazily), through the aws-crt it is built on. Two drivers with one shape: MQTT 3.1.1 (`mqtt.MqttClientConnection`)
  * and MQTT 5 (`mqtt5.Mqtt5Client`). A driver is one connection: it never
  * reconnects (the SDK's own reconnection is held off and the driver stopped on
  * the first loss), so callers see every loss and decide what to do.
@@ -13,8 +13,12 @@ import { collectReleasedClients } from './release.js';
 type Sdk = typeof import('aws-iot-device-sdk-v2');
 type HttpRequest = import('aws-iot-device-sdk-v2').http.HttpRequest;
 
-// require() of the CommonJS SDK skips the ESM wrapper's export scan.
-const sdk = createRequire(import.meta.url)('aws-iot-device-sdk-v2') as Sdk;
+// The SDK's index also loads its Greengrass IPC, shadow, jobs and identity
+// clients (about 18 ms and 3 MB a start); its MQTT clients and config builders
+// are aws-crt's, re-exported. So load the aws-crt the SDK itself resolves
+// (its pinned version), with require(), which skips the ESM export scan.
+const sdkRequire = createRequire(createRequire(import.meta.url).resolve('aws-iot-device-sdk-v2'));
+const sdk = sdkRequire('aws-crt') as Sdk;
 
 /** What the SDK reported, before diagnosis. */
 export interface DriverFailure {
@@ -41,16 +45,32 @@ export interface AckResult {
   reasonString?: string;
 }
 
+/** Called once per publish: an error, or the acknowledgement (QoS 0: when written). */
+export type PublishCallback = (error: unknown, ack?: AckResult) => void;
+
 export interface Driver {
   /** Resolves on CONNACK success; rejects with a DriverFailure. */
   connect(): Promise<{ sessionPresent: boolean }>;
-  publish(message: OutgoingMessage): Promise<AckResult>;
+  /** A callback, not a promise: pub --lines calls this per line, and every promise saved counts. */
+  publish(message: OutgoingMessage, done: PublishCallback): void;
   subscribe(filter: string, qos: QoS): Promise<AckResult>;
+  /** Resolves once the broker has processed everything sent before (an UNSUBSCRIBE round trip). */
+  flush(): Promise<void>;
   /** Clean DISCONNECT when connected, then release the native client. */
   stop(): Promise<void>;
   /** Give up on a pending connect (it cannot be cancelled natively). */
   abandon(): void;
 }
+
+const SUCCESS: AckResult = { code: 0 };
+
+/**
+ * flush() unsubscribes from a filter this client never subscribed to: a no-op
+ * for the broker that still gets an UNSUBACK, after everything sent before it
+ * (MQTT brokers handle a connection's packets in order). No policy covers
+ * UNSUBSCRIBE in AWS IoT, and no other client sees it.
+ */
+const FLUSH_FILTER = 'iotctl/flush';
 
 function nameOf(err: unknown): string | undefined {
   const e = err as { error_name?: string; message?: string } | undefined;
@@ -159,9 +179,15 @@ class Driver311 implements Driver {
     }
   }
 
-  async publish(m: OutgoingMessage): Promise<AckResult> {
-    await this.conn!.publish(m.topic, m.payload, m.qos, m.retain === true);
-    return { code: 0 };
+  publish(m: OutgoingMessage, done: PublishCallback): void {
+    this.conn!.publish(m.topic, m.payload, m.qos, m.retain === true).then(
+      () => done(undefined, SUCCESS),
+      (err: unknown) => done(err ?? 'publish failed'),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await this.conn!.unsubscribe(FLUSH_FILTER);
   }
 
   async subscribe(filter: string, qos: QoS): Promise<AckResult> {
@@ -262,7 +288,7 @@ class Driver5 implements Driver {
     });
   }
 
-  async publish(m: OutgoingMessage): Promise<AckResult> {
+  publish(m: OutgoingMessage, done: PublishCallback): void {
     const packet: import('aws-iot-device-sdk-v2').mqtt5.PublishPacket = { topicName: m.topic, payload: m.payload, qos: m.qos };
     if (m.retain) packet.retain = true;
     // The native binding fails ("storage init failure") on properties present but undefined.
@@ -275,8 +301,14 @@ class Driver5 implements Driver {
       if (p.userProperties?.length) packet.userProperties = p.userProperties;
       if (p.payloadFormatUtf8) packet.payloadFormat = sdk.mqtt5.PayloadFormatIndicator.Utf8;
     }
-    const r = await this.client!.publish(packet);
-    return r ? { code: r.reasonCode, reasonString: r.reasonString } : { code: 0 };
+    this.client!.publish(packet).then(
+      (r) => done(undefined, r ? { code: r.reasonCode, reasonString: r.reasonString } : SUCCESS),
+      (err: unknown) => done(err ?? 'publish failed'),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await this.client!.unsubscribe({ topicFilters: [FLUSH_FILTER] });
   }
 
   async subscribe(filter: string, qos: QoS): Promise<AckResult> {

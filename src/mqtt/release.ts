@@ -16,9 +16,6 @@
  * main() has recorded the exit code. The timer is unref'd: when nothing native
  * lingers, the process ends on its own before it fires.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
-
 let gc: (() => void) | undefined;
 
 /**
@@ -27,13 +24,16 @@ let gc: (() => void) | undefined;
  * moment; the timers are unref'd and only run while something keeps the process.
  */
 export function collectReleasedClients(): void {
-  if (!gc) {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-  }
-  const run = gc;
-  setImmediate(run).unref();
-  for (const ms of [50, 250, 1000]) setTimeout(run, ms).unref();
+  void (async () => {
+    if (!gc) {
+      const [{ default: v8 }, { default: vm }] = await Promise.all([import('node:v8'), import('node:vm')]);
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    }
+    const run = gc;
+    setImmediate(run).unref();
+    for (const ms of [50, 250, 1000]) setTimeout(run, ms).unref();
+  })();
 }
 
 let armed = false;

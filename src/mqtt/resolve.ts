@@ -5,7 +5,6 @@
  * cached in the profile. Everything the AWS side needs comes in through
  * `ResolveDeps`, so this module is testable without AWS and without the SDK.
  */
-import { randomBytes } from 'node:crypto';
 import { usageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { checkClientId } from '../core/topic.js';
@@ -46,7 +45,7 @@ export const DEFAULT_WS_PORT = 443;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export function randomClientId(): string {
-  return `iotctl-${randomBytes(5).toString('hex')}`;
+  return `iotctl-${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(5))).toString('hex')}`;
 }
 
 export function parsePort(text: string, flag: string): number {

@@ -23,7 +23,7 @@ import {
 import { checkTlsMaterial, type TlsMaterial } from './preflight.js';
 import { isFailure } from './reason-codes.js';
 import { exitWhenCommandEnds } from './release.js';
-import { probeTls, type ProbeResult } from './tls-probe.js';
+import type { ProbeResult } from './tls-probe.js';
 import type { Driver, DriverFailure } from './driver-crt.js';
 import type { ConnectionSpec, IncomingMessage, MqttSession, OutgoingMessage, QoS, SessionInfo, SessionOptions } from './types.js';
 
@@ -57,8 +57,11 @@ class Session implements MqttSession {
   private messageHandler?: (m: IncomingMessage) => void;
   private lostHandlers: ((e: IotctlError) => void)[] = [];
   private lostError?: IotctlError;
-  /** Rejecters of operations still waiting for the broker, failed together when the connection drops. */
+  /** Subscribes waiting for the broker, failed together when the connection drops. */
   private waiting = new Set<(e: IotctlError) => void>();
+  /** Publishes waiting for the broker, by sequence number; each callback runs exactly once. */
+  private pending = new Map<number, (e?: IotctlError) => void>();
+  private sequence = 0;
   private pendingSubscribe?: { filter: string };
   private firstPublishAt = 0;
   private lastPublish?: { topic: string; retain: boolean };
@@ -149,9 +152,11 @@ class Session implements MqttSession {
     });
   }
 
-  private probe(): Promise<ProbeResult> {
+  private async probe(): Promise<ProbeResult> {
     const { spec, material } = this;
     this.log('probing TLS with node:tls');
+    // Loaded only when needed: node:tls costs a few ms of every start.
+    const { probeTls } = await import('./tls-probe.js');
     return probeTls({
       host: spec.endpoint,
       port: spec.port,
@@ -202,29 +207,44 @@ class Session implements MqttSession {
     } else error = connectionLost(this.where, f.name ?? f.message);
     this.log(`connection lost: ${f.message}`);
     this.lostError = error;
-    for (const reject of this.waiting) reject(error);
-    this.waiting.clear();
+    this.failPending(error);
     for (const h of this.lostHandlers) h(error);
   }
 
   publish(m: OutgoingMessage): Promise<void> {
-    if (this.lostError) return Promise.reject(this.lostError);
-    if (!this.driver) return Promise.reject(sessionClosed());
+    return new Promise((resolve, reject) => this.send(m, (e) => (e ? reject(e) : resolve())));
+  }
+
+  send(m: OutgoingMessage, done: (error?: IotctlError) => void): void {
+    if (this.lostError) return done(this.lostError);
+    if (!this.driver) return done(sessionClosed());
     if (this.firstPublishAt === 0) this.firstPublishAt = performance.now();
     // Only for diagnosis; kept cheap because pub --lines calls this per line.
     if (this.lastPublish?.topic !== m.topic || this.lastPublish.retain !== (m.retain === true)) this.lastPublish = { topic: m.topic, retain: m.retain === true };
+    const id = ++this.sequence;
+    this.pending.set(id, done);
+    this.driver.publish(m, (err, ack) => {
+      const cb = this.pending.get(id);
+      if (!cb) return; // already failed with the connection
+      this.pending.delete(id);
+      if (err !== undefined) return cb(this.lostError ?? operationFailed('publish', m.topic, err));
+      if (isFailure(ack!.code)) return cb(refused('publish', this.denial({ topic: m.topic, retain: m.retain }), ack!.code, 'PUBACK', ack!.reasonString));
+      this.acknowledged++;
+      cb();
+    });
+  }
+
+  flush(): Promise<void> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    if (!this.driver) return Promise.reject(sessionClosed());
     return new Promise<void>((resolve, reject) => {
       this.waiting.add(reject);
-      this.driver!.publish(m).then(
-        (ack) => {
-          if (!this.waiting.delete(reject)) return;
-          if (isFailure(ack.code)) return reject(refused('publish', this.denial({ topic: m.topic, retain: m.retain }), ack.code, 'PUBACK', ack.reasonString));
-          this.acknowledged++;
-          resolve();
+      this.driver!.flush().then(
+        () => {
+          if (this.waiting.delete(reject)) resolve();
         },
         (err: unknown) => {
-          if (!this.waiting.delete(reject)) return;
-          reject(this.lostError ?? operationFailed('publish', m.topic, err));
+          if (this.waiting.delete(reject)) reject(this.lostError ?? operationFailed('publish', 'iotctl/flush', err));
         },
       );
     });
@@ -252,6 +272,14 @@ class Session implements MqttSession {
     });
   }
 
+  private failPending(error: IotctlError): void {
+    for (const reject of this.waiting) reject(error);
+    this.waiting.clear();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const done of pending) done(error);
+  }
+
   onMessage(handler: (m: IncomingMessage) => void): void {
     this.messageHandler = handler;
   }
@@ -266,9 +294,7 @@ class Session implements MqttSession {
     const driver = this.driver;
     this.driver = undefined;
     this.messageHandler = undefined;
-    const error = sessionClosed();
-    for (const reject of this.waiting) reject(error);
-    this.waiting.clear();
+    this.failPending(sessionClosed());
     await driver?.stop();
     // The MQTT 5 client may hold the event loop until it is collected (release.ts).
     if (this.spec.mqtt === 5 && this.options.ownsProcess) exitWhenCommandEnds();

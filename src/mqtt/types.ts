@@ -96,6 +96,14 @@ export interface MqttSession {
   readonly info: SessionInfo;
   /** Resolves when written (QoS 0) or acknowledged (QoS 1); rejects with a diagnosed IotctlError. */
   publish(message: OutgoingMessage): Promise<void>;
+  /** The same with a callback (called exactly once), for streams of messages: no promise per message. */
+  send(message: OutgoingMessage, done: (error?: IotctlError) => void): void;
+  /**
+   * Resolves once the broker has processed every message sent before. QoS 0
+   * needs it: the 3.1.1 client reports a QoS 0 publish done when it is queued
+   * for the socket, so without it a fast stream piles up in native memory.
+   */
+  flush(): Promise<void>;
   /** Resolves with the granted QoS; rejects ("subscription refused") when the broker refuses the filter. */
   subscribe(filter: string, qos: QoS): Promise<QoS>;
   onMessage(handler: (message: IncomingMessage) => void): void;

@@ -78,6 +78,8 @@ export async function startMosquitto(dir, certs, options = {}) {
     // mosquitto drops root for the user "mosquitto", who cannot read our temporary files.
     ...(process.getuid?.() === 0 ? ['user root'] : []),
     'persistence false',
+    // "<client id> <qos> <filter>" for every SUBSCRIBE: how the bench knows a subscriber is ready.
+    ...(options.logSubscriptions ? ['log_type error', 'log_type warning', 'log_type notice', 'log_type information', 'log_type subscribe'] : []),
     'max_queued_messages 0',
     `max_inflight_messages ${options.maxInflight ?? 0}`,
     `listener ${ports.mtls} 127.0.0.1`,
