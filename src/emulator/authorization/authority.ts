@@ -176,7 +176,7 @@ export class Authority {
       roleName = this.options.arns.roleName(p.roleArn);
       const document = registry.rolePolicy(p.roleArn);
       roleKnown = document !== undefined;
-      if (document !== undefined) role = compileSafely([{ name: `role/${roleName}`, document, kind: 'iam' }], this.options.onPolicyError);
+      if (document !== undefined) role = compileSafely([{ name: `role/${roleName ?? p.roleArn}`, document, kind: 'iam' }], this.options.onPolicyError);
     }
     this.compiled = {
       iot,
