@@ -154,7 +154,7 @@ describe('iotctl policy validate', () => {
     const out = json(r.stdout);
     expect(Object.keys(out)).toEqual(['file', 'kind', 'valid', 'size', 'maxSize', 'statements', 'errors', 'warnings']);
     expect(out).toMatchObject({ kind: 'iot', valid: true, statements: 4, errors: [] });
-    expect(out.warnings).toEqual([expect.objectContaining({ code: 'THING_VARIABLE', severity: 'note', path: 'Statement[0].Resource' })]);
+    expect(out.warnings).toEqual([expect.objectContaining({ code: 'THING_VARIABLE', severity: 'note', path: 'Statement[0].Resource[0]' })]);
   });
 
   it('refuses to wait for a policy on a terminal', async () => {
