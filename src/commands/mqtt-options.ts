@@ -101,6 +101,7 @@ export function connector(ctx: Context, spec: ConnectionSpec): () => Promise<Mqt
     return connectSession(spec, {
       signal: ctx.signal,
       log: (line) => ctx.out.log(line),
+      sdkLogging: ctx.globals.debug,
       // When run as the CLI (not in-process by tests), a native client left behind may not hold the exit.
       ownsProcess: ctx.streams.stdout === (process.stdout as unknown),
     });

@@ -11,7 +11,7 @@ import type { ConnectionFlags } from '../mqtt/resolve.js';
 import { checkConnectionFlags, parsePositiveDuration } from '../mqtt/resolve.js';
 import type { PublishProperties } from '../mqtt/types.js';
 import { MAX_PAYLOAD_BYTES } from '../messaging/payload.js';
-import { payloadTooLarge, prepareSingle, runPub, type MessageSource, type PubResult } from '../messaging/publish.js';
+import { keepYoungGenerationSmall, payloadTooLarge, prepareSingle, runPub, type MessageSource, type PubResult } from '../messaging/publish.js';
 import { addConnectionOptions, connector, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
 
 interface Options extends ConnectionFlags {
@@ -148,6 +148,8 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   if (props && spec.mqtt !== 5) {
     throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5 (the local IoT Core speaks 3.1.1 only)');
   }
+  // A process-wide V8 setting: only when this process is the CLI, not a test runner calling run().
+  if (src.kind === 'lines' && ctx.streams.stdout === (process.stdout as unknown)) await keepYoungGenerationSmall();
   const session = await connector(ctx, spec)();
   let result: PubResult;
   try {

@@ -167,11 +167,14 @@ class Driver311 implements Driver {
     this.conn?.disconnect().catch(() => {});
   }
 
+  private connecting?: Promise<boolean>;
+
   async connect(): Promise<{ sessionPresent: boolean }> {
     this.state = 'connecting';
     try {
-      const sessionPresent = await this.conn!.connect();
-      this.state = 'up';
+      this.connecting = this.conn!.connect();
+      const sessionPresent = await this.connecting;
+      if (this.state === 'connecting') this.state = 'up';
       return { sessionPresent };
     } catch (err) {
       this.state = 'down';
@@ -207,8 +210,14 @@ class Driver311 implements Driver {
   }
 
   abandon(): void {
+    const conn = this.conn;
     this.state = 'down';
     this.conn = undefined;
+    // The attempt cannot be cancelled; should it still succeed, hang up at once.
+    this.connecting?.then(
+      () => conn?.disconnect().catch(() => {}),
+      () => {},
+    );
   }
 }
 
@@ -358,7 +367,7 @@ export function createDriver(spec: ConnectionSpec, material: TlsMaterial, events
   return spec.mqtt === 5 ? new Driver5(spec, material, events) : new Driver311(spec, material, events);
 }
 
-/** For --debug: the SDK's own log on stderr. */
+/** For --debug: the SDK's own log (TLS, sockets, MQTT) on stderr. Once per process; it cannot be turned off. */
 export function enableSdkLogging(): void {
-  sdk.io.enable_logging(sdk.io.LogLevel.DEBUG);
+  sdk.io.enable_logging(sdk.io.LogLevel.INFO);
 }

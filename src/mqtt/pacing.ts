@@ -31,12 +31,15 @@ export function paceFor(host: string, rateFlag: number | undefined): PaceLimits 
 }
 
 /**
- * A token bucket per limit, with a burst of one second's worth. `delay()`
- * takes a message and returns how long to wait before sending it (0 = now),
- * so the unlimited path costs nothing per message.
+ * A token bucket per limit. Messages are spaced evenly (a burst of one): a
+ * bucket of a second's worth would let 200 through in some second, and AWS
+ * drops what is over 100. Bytes may burst up to a second's worth (AWS delays
+ * that traffic rather than dropping it). `delay()` takes a message and
+ * returns how long to wait before sending it (0 = now), so the unlimited path
+ * costs nothing per message.
  */
 export class Pacer {
-  private msgTokens: number;
+  private msgTokens = 1;
   private byteTokens: number;
   private last: number;
 
@@ -44,7 +47,6 @@ export class Pacer {
     private readonly limits: PaceLimits,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.msgTokens = limits.messagesPerSecond;
     this.byteTokens = limits.bytesPerSecond;
     this.last = now();
   }
@@ -62,7 +64,7 @@ export class Pacer {
     let wait = 0;
     const { messagesPerSecond: mps, bytesPerSecond: bps } = this.limits;
     if (mps > 0) {
-      this.msgTokens = Math.min(mps, this.msgTokens + elapsed * mps) - 1;
+      this.msgTokens = Math.min(1, this.msgTokens + elapsed * mps) - 1;
       if (this.msgTokens < 0) wait = Math.max(wait, (-this.msgTokens / mps) * 1000);
     }
     if (bps > 0) {

@@ -2,7 +2,7 @@
  * connectSession(spec): checks the local TLS material, loads the device SDK
  * (lazily), connects within the timeout, and returns an MqttSession whose
  * failures are already diagnosed (diagnostics.ts). The same function serves
- * the CLI, the tests against mosquitto, and (later) the local IoT Core.
+ * the CLI and the tests against mosquitto and the local IoT Core.
  */
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
@@ -44,7 +44,8 @@ export async function connectSession(spec: ConnectionSpec, options: SessionOptio
   if (spec.auth === 'sigv4' && (!spec.credentials || !spec.region)) {
     throw new IotctlError('SIGV4_INCOMPLETE', 'SigV4 needs credentials and a region.', { exitCode: ExitCode.USAGE, hint: 'pass --region, or set region in the profile' });
   }
-  const { createDriver } = await import('./driver-crt.js');
+  const { createDriver, enableSdkLogging } = await import('./driver-crt.js');
+  if (options.sdkLogging) enableSdkLogging();
   const session = new Session(spec, material, options);
   await session.open((events) => createDriver(spec, material, events));
   return session;
@@ -57,7 +58,7 @@ class Session implements MqttSession {
   private messageHandler?: (m: IncomingMessage) => void;
   private lostHandlers: ((e: IotctlError) => void)[] = [];
   private lostError?: IotctlError;
-  /** Subscribes waiting for the broker, failed together when the connection drops. */
+  /** Subscribes and flushes waiting for the broker, failed together when the connection drops. */
   private waiting = new Set<(e: IotctlError) => void>();
   /** Publishes waiting for the broker, by sequence number; each callback runs exactly once. */
   private pending = new Map<number, (e?: IotctlError) => void>();
@@ -65,7 +66,8 @@ class Session implements MqttSession {
   private pendingSubscribe?: { filter: string };
   private firstPublishAt = 0;
   private lastPublish?: { topic: string; retain: boolean };
-  private acknowledged = 0;
+  /** Publishes the broker has confirmed it handled (PUBACK, or a flush after them): a later hang-up is not about them. */
+  private confirmed = 0;
 
   constructor(
     readonly spec: ConnectionSpec,
@@ -202,7 +204,7 @@ class Session implements MqttSession {
     const now = performance.now();
     if (f.disconnect) error = connectionLost(this.where, f.message, f.disconnect);
     else if (this.pendingSubscribe) error = likelyDenied('subscribe', this.denial({ topic: this.pendingSubscribe.filter }));
-    else if (this.lastPublish && this.acknowledged === 0 && now - this.firstPublishAt < PUBLISH_DENIAL_WINDOW_MS) {
+    else if (this.lastPublish && this.confirmed === 0 && now - this.firstPublishAt < PUBLISH_DENIAL_WINDOW_MS) {
       error = likelyDenied('publish', this.denial({ topic: this.lastPublish.topic, retain: this.lastPublish.retain }), now - this.firstPublishAt);
     } else error = connectionLost(this.where, f.name ?? f.message);
     this.log(`connection lost: ${f.message}`);
@@ -229,7 +231,7 @@ class Session implements MqttSession {
       this.pending.delete(id);
       if (err !== undefined) return cb(this.lostError ?? operationFailed('publish', m.topic, err));
       if (isFailure(ack!.code)) return cb(refused('publish', this.denial({ topic: m.topic, retain: m.retain }), ack!.code, 'PUBACK', ack!.reasonString));
-      this.acknowledged++;
+      if (m.qos === 1) this.confirmed++;
       cb();
     });
   }
@@ -241,6 +243,7 @@ class Session implements MqttSession {
       this.waiting.add(reject);
       this.driver!.flush().then(
         () => {
+          this.confirmed++;
           if (this.waiting.delete(reject)) resolve();
         },
         (err: unknown) => {

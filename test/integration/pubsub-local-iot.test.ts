@@ -141,6 +141,28 @@ describe('connections from the profile', () => {
     expect(records(sub.stdout)[0]).toMatchObject({ topic, payload: 'signed', retain: true });
   });
 
+  it('SigV4 asks for credentials at every connection, so rotated or expiring credentials are picked up', async () => {
+    const { connectSession } = await import('../../src/mqtt/session.js');
+    const good = local.emulator.credentials;
+    let calls = 0;
+    const spec = {
+      endpoint: '127.0.0.1',
+      port: local.emulator.endpoints.ws.port,
+      auth: 'sigv4' as const,
+      mqtt: 3 as const,
+      clientId: 'credentials-test',
+      caFile: local.emulator.endpoints.caFile,
+      region: local.emulator.endpoints.region,
+      connectTimeoutMs: 5000,
+      credentials: async () => (++calls === 1 ? good : { ...good, secretAccessKey: 'rotated-away' }),
+    };
+    const first = await connectSession(spec);
+    await first.disconnect();
+    expect(calls).toBe(1);
+    await expect(connectSession(spec)).rejects.toMatchObject({ code: 'WEBSOCKET_REFUSED', exitCode: 3 });
+    expect(calls).toBe(2);
+  });
+
   it('SigV4 with wrong keys: the WebSocket upgrade is refused (exit 3)', async () => {
     const r = await runCli(['pub', 't', 'x', '--auth', 'sigv4', '--endpoint', '127.0.0.1'], { env: { ...env, IOTCTL_SECRET_ACCESS_KEY: 'wrong' } });
     expect(r.code).toBe(3);
@@ -154,6 +176,18 @@ describe('streams and follow', () => {
     const r = await runCli(['--json', 'pub', 'things/pi01/lines', '--lines', '--device', device], { env, stdin: input });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ published: 1000, acknowledged: 1000, unacknowledged: 0 });
+  });
+
+  it('pub --lines at QoS 0: flushed through UNSUBSCRIBE round trips, all received', async () => {
+    const sub = background(['sub', 'things/pi01/q0', '--count', '3000', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
+    await sub.ready;
+    const input = Array.from({ length: 3000 }, (_, i) => `m${i}`).join('\n');
+    const r = await runCli(['--json', 'pub', 'things/pi01/q0', '--lines', '--qos', '0', '--device', device], { env, stdin: input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ published: 3000, acknowledged: 3000 });
+    const got = await sub.done;
+    expect(got.code, got.stderr).toBe(0);
+    expect(records(got.stdout)).toHaveLength(3000);
   });
 
   it('tail follows until Ctrl-C and exits 130', async () => {

@@ -8,6 +8,7 @@ import { prepareSingle } from '../../src/messaging/publish.js';
 import { chooseFormat, colorJson, compileOutputTemplate, createRenderer, messageRecord, renderNdjson, renderPretty } from '../../src/messaging/render.js';
 import { compilePayloadTemplate, parseTemplate, unescapeTemplate } from '../../src/messaging/template.js';
 import { LineWriter } from '../../src/messaging/writer.js';
+import { StatusLine, statusText } from '../../src/messaging/status.js';
 import type { IncomingMessage } from '../../src/mqtt/types.js';
 
 const AT = Date.UTC(2026, 10, 21, 12, 0, 1, 234);
@@ -230,5 +231,29 @@ describe('line streaming', () => {
     let count = 1;
     for await (const _ of lines) count++;
     expect(count).toBe(100_000);
+  });
+});
+
+describe('tail status line', () => {
+  const at = { where: '127.0.0.1:8883', rate: 12.34, total: 1234, now: 70_000 };
+  it('says connected, with messages per second and the total', () => {
+    expect(statusText({ kind: 'connected', since: 10_000 }, at, NO_COLORS)).toBe('● connected to 127.0.0.1:8883 · 12 msg/s · 1,234 received · up 1m');
+    expect(statusText({ kind: 'connected', since: 69_000 }, { ...at, rate: 0.5 }, NO_COLORS)).toContain('0.5 msg/s');
+  });
+  it('says reconnecting, when, which attempt and why', () => {
+    expect(statusText({ kind: 'reconnecting', inMs: 4200, attempt: 3, reason: 'Connection refused by 127.0.0.1:8883.' }, at, NO_COLORS)).toBe(
+      '○ reconnecting in 4.2s (attempt 3) · 1,234 received · Connection refused by 127.0.0.1:8883.',
+    );
+    expect(statusText({ kind: 'connecting', attempt: 0 }, at, NO_COLORS)).toBe('○ connecting to 127.0.0.1:8883');
+  });
+  it('draws over itself with \\r and clears before output, never wider than the terminal', () => {
+    const writes: string[] = [];
+    const line = new StatusLine({ write: (s: string) => (writes.push(s), true), columns: 30 }, 'h:1', NO_COLORS);
+    line.set({ kind: 'reconnecting', inMs: 1000, attempt: 1, reason: 'x'.repeat(80) });
+    expect(writes[0]!.startsWith('\r\u001b[2K')).toBe(true);
+    expect(writes[0]!.length - '\r\u001b[2K'.length).toBeLessThan(30);
+    line.clear();
+    line.clear();
+    expect(writes.slice(1)).toEqual(['\r\u001b[2K']);
   });
 });
