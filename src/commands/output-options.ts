@@ -32,7 +32,7 @@ export function openOutput(ctx: Context, o: OutputFlags, hooks: WriterHooks = {}
   const toFile = o.output !== undefined;
   const toTerminal = !toFile && ctx.streams.stdout.isTTY === true;
   const format = chooseFormat(o.format, { json: ctx.globals.json, tty: toTerminal, template: o.template });
-  const render = createRenderer({ format, template: o.template, colors: toTerminal ? ctx.out.c : NO_COLORS, columns: ctx.streams.stdout.columns });
+  const render = createRenderer({ format, template: o.template, colors: toTerminal ? ctx.out.c : NO_COLORS, columns: ctx.streams.stdout.columns || undefined });
   if (o.template !== undefined && format !== 'template') throw usageError('TEMPLATE_WITHOUT_FORMAT', '--template needs --format template (or no --format).');
   const file = toFile ? openFileSink(o.output!) : undefined;
   // Raw payloads may be binary: process.stdout takes Buffers though OutStream is typed for strings.

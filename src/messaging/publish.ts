@@ -46,7 +46,7 @@ export interface PubDeps {
 }
 
 /** QoS 0 on MQTT 3.1.1, unpaced: make sure the broker has caught up every this many messages. */
-const FLUSH_EVERY = 1000;
+const FLUSH_EVERY = 5000;
 
 /**
  * Messages in flight at once. AWS IoT allows 100 unacknowledged QoS 1

@@ -12,8 +12,10 @@ export function statusText(state: TailState, o: { where: string; rate: number; t
   switch (state.kind) {
     case 'connecting':
       return `${c.yellow('○')} connecting to ${o.where}${state.attempt > 0 ? ` (attempt ${state.attempt + 1})` : ''}`;
-    case 'connected':
-      return `${c.green('●')} connected to ${o.where} · ${o.rate.toFixed(o.rate < 10 ? 1 : 0)} msg/s · ${o.total.toLocaleString('en-US')} received · up ${formatDuration(o.now - state.since)}`;
+    case 'connected': {
+      const up = Math.floor((o.now - state.since) / 1000);
+      return `${c.green('●')} connected to ${o.where} · ${o.rate.toFixed(o.rate < 10 ? 1 : 0)} msg/s · ${o.total.toLocaleString('en-US')} received · up ${up < 60 ? `${up}s` : formatDuration(up * 1000)}`;
+    }
     case 'reconnecting': {
       const reason = state.reason.length > 60 ? state.reason.slice(0, 57) + '...' : state.reason;
       return `${c.red('○')} reconnecting in ${formatDuration(state.inMs)} (attempt ${state.attempt}) · ${o.total.toLocaleString('en-US')} received · ${reason}`;
@@ -60,7 +62,8 @@ export class StatusLine {
   }
 
   draw(): void {
-    const columns = this.stream.columns ?? 100;
+    // A terminal that does not say its width (0) is taken as 100 columns.
+    const columns = this.stream.columns || 100;
     let text = statusText(this.state, { where: this.where, rate: this.rate, total: this.total, now: Date.now() }, this.colors);
     // A wrapped line could not be cleared with \r: cut it to the width (uncoloured then).
     // eslint-disable-next-line no-control-regex

@@ -238,7 +238,8 @@ describe('tail status line', () => {
   const at = { where: '127.0.0.1:8883', rate: 12.34, total: 1234, now: 70_000 };
   it('says connected, with messages per second and the total', () => {
     expect(statusText({ kind: 'connected', since: 10_000 }, at, NO_COLORS)).toBe('● connected to 127.0.0.1:8883 · 12 msg/s · 1,234 received · up 1m');
-    expect(statusText({ kind: 'connected', since: 69_000 }, { ...at, rate: 0.5 }, NO_COLORS)).toContain('0.5 msg/s');
+    expect(statusText({ kind: 'connected', since: 69_000 }, { ...at, rate: 0.5 }, NO_COLORS)).toContain('0.5 msg/s · 1,234 received · up 1s');
+    expect(statusText({ kind: 'connected', since: 69_900 }, at, NO_COLORS)).toContain('up 0s');
   });
   it('says reconnecting, when, which attempt and why', () => {
     expect(statusText({ kind: 'reconnecting', inMs: 4200, attempt: 3, reason: 'Connection refused by 127.0.0.1:8883.' }, at, NO_COLORS)).toBe(
