@@ -14,11 +14,15 @@ export interface AwsTarget {
 export function awsTarget(settings: ResolvedSettings): AwsTarget {
   const accessKeyId = settings.get('access-key-id');
   const secretAccessKey = settings.get('secret-access-key');
+  // An aws-profile setting wins over keys the profile stores: e.g. IOTCTL_AWS_PROFILE=<a credential_process
+  // profile> with --profile local signs as that identity. A shell-wide AWS_PROFILE does not: it usually names
+  // real AWS credentials, which the local IoT Core would refuse.
+  const chosenElsewhere = Boolean(settings.get('aws-profile'));
   return {
     region: settings.get('region'),
     endpoint: settings.get('endpoint-url'),
     profile: settings.get('aws-profile'),
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    credentials: accessKeyId && secretAccessKey && !chosenElsewhere ? { accessKeyId, secretAccessKey } : undefined,
   };
 }
 

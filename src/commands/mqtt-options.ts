@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import type { Context } from '../cli/context.js';
+import { collect } from '../cli/options.js';
 import { IotctlError, usageError } from '../core/errors.js';
 import { checkTopicFilter } from '../core/topic.js';
-import type { ConnectionFlags } from '../mqtt/resolve.js';
+import type { ConnectionFlags, SessionRole } from '../mqtt/resolve.js';
 import type { ConnectionSpec, MqttSession, QoS } from '../mqtt/types.js';
 
 export function addConnectionOptions(cmd: Command): Command {
@@ -18,8 +19,10 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--cert <file>', 'client certificate, PEM (mtls)')
     .option('--key <file>', 'private key of the certificate, PEM (mtls)')
     .option('--ca <file>', "root CA, PEM (default: the device folder's, the profile's ca-file, else the system trust store)")
-    .option('--client-id <id>', "MQTT client id (default: the device's client id (its thing name), else iotctl-<random>)")
-    .option('--auth <mode>', 'mtls (X.509 certificate) or sigv4 (WebSockets signed with AWS credentials); default: the profile, else mtls')
+    .option('--client-id <id>', "MQTT client id (default: the device's (its thing name; sub and tail add -sub-/-tail-<random>), the Cognito identity id, else iotctl-<random>)")
+    .option('--auth <mode>', 'mtls (X.509 certificate), sigv4 (WebSockets signed with AWS credentials) or cognito (sigv4 with an identity pool); default: the profile, else mtls')
+    .option('--identity-pool-id <id>', '--auth cognito: the identity pool (credentials are minted at every connection)')
+    .option('--login <provider=token>', '--auth cognito: a signed-in user (repeatable); local=<user> signs in with the local IoT Core', collect)
     .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
     .option('--connect-timeout <duration>', 'give up connecting after this long (exit 5)', '10s');
 }
@@ -49,7 +52,7 @@ export function checkFilters(filters: string[]): void {
 }
 
 /** The ConnectionSpec for these flags and the active profile (may call DescribeEndpoint once). */
-export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, extra: { keepAliveSeconds?: number } = {}): Promise<ConnectionSpec> {
+export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, extra: { keepAliveSeconds?: number; role?: SessionRole } = {}): Promise<ConnectionSpec> {
   const [{ resolveConnection }, settings] = await Promise.all([import('../mqtt/resolve.js'), ctx.settings()]);
   return resolveConnection(
     flags,
@@ -87,6 +90,24 @@ export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, e
         // The SDK's chain (AWS_PROFILE, SSO, IMDS...), memoized and refreshed before expiry.
         const iot = await ctx.iot();
         return { credentials: () => iot.config.credentials(), region: await iot.config.region().catch(() => undefined) };
+      },
+      cognito: async (identityPoolId, login) => {
+        const [{ cognitoCredentials }, { resolveLogins }] = await Promise.all([import('../cognito/credentials.js'), import('../cognito/logins.js')]);
+        const target = await ctx.awsTarget();
+        const client = await ctx.cognitoIdentity();
+        // Fresh logins and credentials for every handshake: a reconnect never uses expired ones.
+        const mint = async () => cognitoCredentials(client, ctx.env, identityPoolId, await resolveLogins(login, target));
+        const first = await mint();
+        let pending: typeof first | undefined = first;
+        return {
+          identityId: first.identityId,
+          region: target.region,
+          credentials: async () => {
+            const creds = pending ?? (await mint());
+            pending = undefined;
+            return creds;
+          },
+        };
       },
       log: (line) => ctx.out.info(line),
     },

@@ -144,7 +144,7 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   const src = await source(ctx, message, o);
   if (src.kind === 'single') prepareSingle(src.payload, o.template); // unknown {{variables}} and oversize payloads fail here
 
-  const spec = await resolveFromContext(ctx, o);
+  const spec = await resolveFromContext(ctx, o, { role: 'pub' });
   if (props && spec.mqtt !== 5) {
     throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5 (the local IoT Core speaks 3.1.1 only)');
   }

@@ -45,7 +45,7 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   checkConnectionFlags(o);
   const output = openOutput(ctx, o);
   try {
-    const spec = await resolveFromContext(ctx, o);
+    const spec = await resolveFromContext(ctx, o, { role: 'sub' });
     ctx.out.info(`subscribing to ${filters.join(' ')} on ${describeTarget(spec)}${count === undefined ? ' (Ctrl-C to stop)' : ''}`);
     const { received, exitCode } = await runSub(
       { filters, qos, count, timeoutMs },

@@ -38,7 +38,7 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   let status: StatusLine | undefined;
   const output = openOutput(ctx, o, { before: () => status?.clear(), after: () => status?.draw() });
   try {
-    const spec = await resolveFromContext(ctx, o, { keepAliveSeconds: TAIL_KEEP_ALIVE_SECONDS });
+    const spec = await resolveFromContext(ctx, o, { keepAliveSeconds: TAIL_KEEP_ALIVE_SECONDS, role: 'tail' });
     if (ctx.out.interactive) {
       status = new StatusLine(ctx.streams.stderr, `${spec.endpoint}:${spec.port}`, ctx.out.ce);
       status.start();

@@ -24,7 +24,16 @@ export interface ConnectionFlags {
   auth?: string;
   mqtt?: string;
   connectTimeout?: string;
+  /** --auth cognito: the identity pool, and the logins of a signed-in user. */
+  identityPoolId?: string;
+  login?: string[];
 }
+
+/** How the session's connection was asked to authenticate: cognito is SigV4 with an identity pool's credentials. */
+export type AuthChoice = AuthMode | 'cognito';
+
+/** Who uses the session: a second session of a device must not take over the device's own connection. */
+export type SessionRole = 'pub' | 'sub' | 'tail';
 
 export interface ResolveDeps {
   /** A resolved profile setting (data-endpoint, mqtt-port, ws-port, ca-file, auth, region, endpoint-url). */
@@ -36,6 +45,8 @@ export interface ResolveDeps {
   cacheEndpoint(host: string): Promise<void>;
   /** SigV4 credentials (re-asked on every handshake) and the SDK chain's region. */
   sigv4(): Promise<{ credentials: CredentialSource; region?: string }>;
+  /** Credentials of a Cognito identity (minted anew at every handshake), and its identity id (the default client id). */
+  cognito?(identityPoolId: string, login: string[] | undefined): Promise<{ credentials: CredentialSource; identityId: string; region?: string }>;
   randomClientId?(): string;
   log?(line: string): void;
 }
@@ -53,12 +64,9 @@ export function parsePort(text: string, flag: string): number {
   return Number(text);
 }
 
-export function parseAuth(text: string, from = '--auth'): AuthMode {
-  if (text === 'mtls' || text === 'sigv4') return text;
-  if (text === 'cognito') {
-    throw usageError('AUTH_UNSUPPORTED', 'pub, sub and tail do not sign in with Cognito themselves.', 'get credentials with iotctl cognito credentials (as env), then use --auth sigv4');
-  }
-  throw usageError('INVALID_AUTH', `${from} must be mtls or sigv4, not "${text}".`);
+export function parseAuth(text: string, from = '--auth'): AuthChoice {
+  if (text === 'mtls' || text === 'sigv4' || text === 'cognito') return text;
+  throw usageError('INVALID_AUTH', `${from} must be mtls, sigv4 or cognito, not "${text}".`);
 }
 
 export function parseMqttVersion(text: string): MqttVersion {
@@ -125,6 +133,11 @@ export function checkConnectionFlags(flags: ConnectionFlags): void {
   if (flags.connectTimeout !== undefined) parsePositiveDuration(flags.connectTimeout, '--connect-timeout');
   if (flags.endpoint !== undefined) parseEndpoint(flags.endpoint);
   if (flags.clientId !== undefined) requireClientId(flags.clientId);
+  const cognito = flags.auth === 'cognito';
+  if (cognito && !flags.identityPoolId) throw usageError('IDENTITY_POOL_REQUIRED', '--auth cognito needs the identity pool.', 'pass --identity-pool-id <region:uuid>');
+  if (!cognito && (flags.identityPoolId || flags.login?.length)) {
+    throw usageError('COGNITO_FLAGS', '--identity-pool-id and --login go with --auth cognito.', 'add --auth cognito');
+  }
   if ((flags.cert === undefined) !== (flags.key === undefined) && !flags.device) {
     throw usageError('CERT_AND_KEY_REQUIRED', `Mutual TLS needs both --cert and --key; only ${flags.cert ? '--cert' : '--key'} was given.`);
   }
@@ -136,16 +149,36 @@ function requireClientId(id: string): string {
   return id;
 }
 
-export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDeps, extra: { keepAliveSeconds?: number } = {}): Promise<ConnectionSpec> {
+/**
+ * The default client id. A device folder names the device's own (its thing
+ * name): `pub` uses it, while `sub` and `tail`, which usually run beside the
+ * device's own connection, add a suffix, because AWS IoT closes the older of
+ * two connections with one client id. The device template allows <thing>-*.
+ */
+export function defaultClientId(deviceClientId: string | undefined, role: SessionRole | undefined, random: () => string): string {
+  if (!deviceClientId) return random();
+  if (role === 'sub' || role === 'tail') return `${deviceClientId}-${role}-${random().slice(-4)}`;
+  return deviceClientId;
+}
+
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  deps: ResolveDeps,
+  extra: { keepAliveSeconds?: number; role?: SessionRole } = {},
+): Promise<ConnectionSpec> {
   checkConnectionFlags(flags);
   const device = flags.device ? await deps.readDevice(flags.device) : undefined;
   const endpointFlag = flags.endpoint ? parseEndpoint(flags.endpoint) : undefined;
   const profileAuth = deps.setting('auth');
 
-  const auth: AuthMode = flags.auth
+  const choice: AuthChoice = flags.auth
     ? parseAuth(flags.auth)
     : (endpointFlag?.auth ??
       (device || flags.cert ? 'mtls' : profileAuth ? parseAuth(profileAuth, 'The profile setting "auth"') : 'mtls'));
+  if (choice === 'cognito' && !flags.identityPoolId) {
+    throw usageError('IDENTITY_POOL_REQUIRED', 'Cognito authentication needs the identity pool.', 'pass --identity-pool-id <region:uuid>');
+  }
+  const auth: AuthMode = choice === 'cognito' ? 'sigv4' : choice;
 
   let endpoint = endpointFlag?.host ?? device?.endpoint ?? deps.setting('data-endpoint');
   let endpointSource: 'flag' | 'device' | 'profile' | 'discovered' = endpointFlag ? 'flag' : device ? 'device' : 'profile';
@@ -171,7 +204,7 @@ export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDep
     port,
     auth,
     mqtt,
-    clientId: flags.clientId ? requireClientId(flags.clientId) : (device?.clientId ?? (deps.randomClientId ?? randomClientId)()),
+    clientId: flags.clientId ? requireClientId(flags.clientId) : defaultClientId(device?.clientId, extra.role, deps.randomClientId ?? randomClientId),
     caFile: flags.ca ?? device?.rootCaPath ?? deps.setting('ca-file'),
     connectTimeoutMs: flags.connectTimeout ? parsePositiveDuration(flags.connectTimeout, '--connect-timeout') : DEFAULT_CONNECT_TIMEOUT_MS,
     keepAliveSeconds: extra.keepAliveSeconds,
@@ -184,7 +217,16 @@ export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDep
       throw usageError('CERT_AND_KEY_REQUIRED', 'Mutual TLS needs a client certificate and its private key.', 'pass --device <folder> (from iotctl provision), or --cert and --key; or use --auth sigv4');
     }
   } else {
-    const { credentials, region } = await deps.sigv4();
+    let source: { credentials: CredentialSource; region?: string };
+    if (choice === 'cognito') {
+      if (!deps.cognito) throw usageError('AUTH_UNSUPPORTED', 'Cognito authentication is not available here.');
+      const identity = await deps.cognito(flags.identityPoolId!, flags.login);
+      // Policies for app users commonly allow client/${cognito-identity.amazonaws.com:sub} (the templates also <sub>-*).
+      if (!flags.clientId) spec.clientId = defaultClientId(identity.identityId, extra.role, deps.randomClientId ?? randomClientId);
+      spec.principal = identity.identityId;
+      source = identity;
+    } else source = await deps.sigv4();
+    const { credentials, region } = source;
     spec.credentials = credentials;
     spec.region = deps.setting('region') ?? device?.region ?? region ?? regionFromHost(endpoint);
     if (!spec.region) throw usageError('NO_REGION', 'SigV4 needs a region and none is configured.', 'pass --region, set AWS_REGION, or run: iotctl config set region <region>');

@@ -19,6 +19,7 @@ export async function startLocalIot(options: Partial<EmulatorOptions> = {}): Pro
     IOTCTL_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     IOTCTL_CA_FILE: endpoints.caFile,
     ...(endpoints.mqtt ? { IOTCTL_MQTT_PORT: String(endpoints.mqtt.port) } : {}),
+    ...(endpoints.ws ? { IOTCTL_WS_PORT: String(endpoints.ws.port) } : {}),
   });
   return { emulator, env, close: () => emulator.close() };
 }

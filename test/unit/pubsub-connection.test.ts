@@ -244,7 +244,7 @@ describe('connection resolution', () => {
     const bad = async (flags: Parameters<typeof resolveConnection>[0]) => resolveConnection(flags, deps({}, calls)).catch((e: IotctlError) => e);
     expect(await bad({ port: '70000' })).toMatchObject({ code: 'INVALID_PORT', exitCode: 2 });
     expect(await bad({ auth: 'password' })).toMatchObject({ code: 'INVALID_AUTH', exitCode: 2 });
-    expect(await bad({ auth: 'cognito' })).toMatchObject({ code: 'AUTH_UNSUPPORTED', exitCode: 2 });
+    expect(await bad({ auth: 'cognito' })).toMatchObject({ code: 'IDENTITY_POOL_REQUIRED', exitCode: 2 });
     expect(await bad({ mqtt: '4' })).toMatchObject({ code: 'INVALID_MQTT_VERSION', exitCode: 2 });
     expect(await bad({ connectTimeout: 'soon' })).toMatchObject({ code: 'INVALID_DURATION', exitCode: 2 });
     expect(await bad({ clientId: 'x'.repeat(129) })).toMatchObject({ code: 'CLIENT_ID_TOO_LONG', exitCode: 2 });
