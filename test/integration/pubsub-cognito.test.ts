@@ -117,3 +117,31 @@ describe('default client ids', () => {
     expect(got.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { payload: { t: number } }).payload.t)).toEqual([1, 2]);
   });
 });
+
+describe('credential_process', () => {
+  it('`iotctl cognito credentials --format process` in ~/.aws/config signs `iotctl sub --auth sigv4`', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { BIN, spawnCli } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-credproc-'));
+    const guest = await identityOf();
+    writeFileSync(
+      path.join(dir, 'config'),
+      `[profile app]\nregion = us-east-1\ncredential_process = ${process.execPath} ${BIN} cognito credentials --identity-pool-id ${poolId} --format process\n`,
+    );
+    // IOTCTL_AWS_PROFILE makes the SDK chain (and so the credential_process) win over the profile's stored keys;
+    // `local start` writes data-endpoint into the local profile, as this environment does.
+    const env = { ...local.env, AWS_CONFIG_FILE: path.join(dir, 'config'), IOTCTL_AWS_PROFILE: 'app', IOTCTL_DATA_ENDPOINT: local.emulator.endpoints.dataHost };
+    // A real process: the AWS SDK reads AWS_CONFIG_FILE from the process environment.
+    const sub = spawnCli(['sub', 'public/#', '--auth', 'sigv4', '--client-id', guest, '--count', '1', '--timeout', '15s'], { env });
+    // Publish until the subscriber (a process starting its credential_process) has one.
+    let done = false;
+    void sub.then(() => (done = true));
+    while (!done) {
+      expect((await cli(['pub', 'public/alerts', 'storm', '--auth', 'sigv4'])).code).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const got = await sub;
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ topic: 'public/alerts', payload: 'storm' });
+  });
+});
