@@ -133,7 +133,7 @@ async function choosePolicy(ctx: Context, options: Options, interactive: boolean
   let templateName = options.template;
   if (!templateName && interactive) {
     const all = await loadTemplates();
-    templateName = await ctx.out.choose('Policy template:', '--template <name>', all.map((t) => ({ name: t.name, value: t.name, description: t.description })));
+    templateName = await ctx.out.choose('Policy template:', '--template <name>', all.map((t) => ({ name: t.name, value: t.name, description: t.description })), 'device');
   }
   const template = await loadTemplate(templateName ?? 'device');
   const params = parseKeyValues(options.param, '--param');

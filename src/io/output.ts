@@ -166,9 +166,9 @@ export class Output {
     return confirm({ message, default: false }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
   }
 
-  async choose<T extends string>(message: string, flag: string, choices: { name: string; value: T; description?: string }[]): Promise<T> {
+  async choose<T extends string>(message: string, flag: string, choices: { name: string; value: T; description?: string }[], defaultValue?: T): Promise<T> {
     if (!this.canPrompt) throw usageError('MISSING_VALUE', `${message.replace(/[:?]\s*$/, '')} is required.`, `pass ${flag}`);
     const { select } = await import('@inquirer/prompts');
-    return select({ message, choices }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
+    return select({ message, choices, default: defaultValue }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
   }
 }
