@@ -20,6 +20,17 @@ const cli = (argv: string[], signal?: AbortSignal) => runCli(argv, { env: local.
 const cognito = (...extra: string[]) => ['--auth', 'cognito', '--identity-pool-id', poolId, ...extra];
 const credentialCalls = () => requests.filter((line) => line.includes('GetCredentialsForIdentity')).length;
 
+/** Publishes (argv) every 300 ms until the subscriber finishes: no guessing how long it takes to subscribe. */
+async function publishUntil(sub: Promise<unknown>, argv: string[]): Promise<void> {
+  let done = false;
+  void sub.then(() => (done = true));
+  while (!done) {
+    const r = await cli(argv);
+    expect(r.code, r.stderr).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 async function identityOf(login?: string): Promise<string> {
   const r = await cli(['cognito', 'credentials', '--identity-pool-id', poolId, ...(login ? ['--login', login] : [])]);
   expect(r.code, r.stderr).toBe(0);
@@ -37,9 +48,7 @@ afterAll(async () => local?.close());
 describe('--auth cognito', () => {
   it('a guest may subscribe to public/# (unauthenticated role) but not publish', async () => {
     const sub = cli(['sub', 'public/#', ...cognito(), '--count', '1', '--timeout', '10s']);
-    await new Promise((r) => setTimeout(r, 1000));
-    const pub = await cli(['pub', 'public/news', 'hi', '--auth', 'sigv4']); // the local profile's root key
-    expect(pub.code, pub.stderr).toBe(0);
+    await publishUntil(sub, ['pub', 'public/news', 'hi', '--auth', 'sigv4']); // the local profile's root key
     const received = await sub;
     expect(received.code, received.stderr).toBe(0);
     expect(JSON.parse(received.stdout)).toMatchObject({ topic: 'public/news', payload: 'hi' });
@@ -56,9 +65,7 @@ describe('--auth cognito', () => {
     expect(before.stderr).toMatch(/CONNECT: most likely iot:Connect for client id "us-east-1:[0-9a-f-]+" was denied/);
     expect((await cli(['cognito', 'register', '--identity-id', identity])).code).toBe(0);
     const sub = cli(['sub', `users/${identity}/#`, ...cognito('--login', 'local=carol'), '--count', '1', '--timeout', '10s']);
-    await new Promise((r) => setTimeout(r, 1000));
-    const after = await cli(['pub', `users/${identity}/hello`, 'hi', '--qos', '1', ...cognito('--login', 'local=carol')]);
-    expect(after.code, after.stderr).toBe(0);
+    await publishUntil(sub, ['pub', `users/${identity}/hello`, 'hi', '--qos', '1', ...cognito('--login', 'local=carol')]);
     const got = await sub;
     expect(got.code, got.stderr).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ topic: `users/${identity}/hello`, payload: 'hi' });
@@ -133,13 +140,8 @@ describe('credential_process', () => {
     const env = { ...local.env, AWS_CONFIG_FILE: path.join(dir, 'config'), IOTCTL_AWS_PROFILE: 'app', IOTCTL_DATA_ENDPOINT: local.emulator.endpoints.dataHost };
     // A real process: the AWS SDK reads AWS_CONFIG_FILE from the process environment.
     const sub = spawnCli(['sub', 'public/#', '--auth', 'sigv4', '--client-id', guest, '--count', '1', '--timeout', '15s'], { env });
-    // Publish until the subscriber (a process starting its credential_process) has one.
-    let done = false;
-    void sub.then(() => (done = true));
-    while (!done) {
-      expect((await cli(['pub', 'public/alerts', 'storm', '--auth', 'sigv4'])).code).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    // The subscriber is a process that first runs its credential_process.
+    await publishUntil(sub, ['pub', 'public/alerts', 'storm', '--auth', 'sigv4']);
     const got = await sub;
     expect(got.code, got.stderr).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ topic: 'public/alerts', payload: 'storm' });
