@@ -27,6 +27,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'ws-port', description: 'MQTT over WebSockets port (default 443)', validate: port },
   { name: 'ca-file', description: 'root CA file for the data endpoint' },
   { name: 'auth', description: 'how MQTT sessions authenticate', validate: oneOf('mtls', 'sigv4', 'cognito') },
+  { name: 'identity-pool-id', description: 'Cognito identity pool for --auth cognito', validate: (v) => (/^[\w-]+:[0-9a-f-]+$/.test(v) ? undefined : 'must look like us-east-1:<uuid>') },
   { name: 'access-key-id', description: 'access key id (only for the local IoT Core profile)' },
   { name: 'secret-access-key', description: 'secret access key (only for the local IoT Core profile)', secret: true },
   { name: 'local-data-dir', description: 'data directory of the local IoT Core' },

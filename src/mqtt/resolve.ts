@@ -133,9 +133,9 @@ export function checkConnectionFlags(flags: ConnectionFlags): void {
   if (flags.connectTimeout !== undefined) parsePositiveDuration(flags.connectTimeout, '--connect-timeout');
   if (flags.endpoint !== undefined) parseEndpoint(flags.endpoint);
   if (flags.clientId !== undefined) requireClientId(flags.clientId);
+  // The pool may come from the profile (identity-pool-id), so its absence is checked when resolving.
   const cognito = flags.auth === 'cognito';
-  if (cognito && !flags.identityPoolId) throw usageError('IDENTITY_POOL_REQUIRED', '--auth cognito needs the identity pool.', 'pass --identity-pool-id <region:uuid>');
-  if (!cognito && (flags.identityPoolId || flags.login?.length)) {
+  if (flags.auth !== undefined && !cognito && (flags.identityPoolId || flags.login?.length)) {
     throw usageError('COGNITO_FLAGS', '--identity-pool-id and --login go with --auth cognito.', 'add --auth cognito');
   }
   if ((flags.cert === undefined) !== (flags.key === undefined) && !flags.device) {
@@ -175,8 +175,9 @@ export async function resolveConnection(
     ? parseAuth(flags.auth)
     : (endpointFlag?.auth ??
       (device || flags.cert ? 'mtls' : profileAuth ? parseAuth(profileAuth, 'The profile setting "auth"') : 'mtls'));
-  if (choice === 'cognito' && !flags.identityPoolId) {
-    throw usageError('IDENTITY_POOL_REQUIRED', 'Cognito authentication needs the identity pool.', 'pass --identity-pool-id <region:uuid>');
+  const identityPoolId = flags.identityPoolId ?? deps.setting('identity-pool-id');
+  if (choice === 'cognito' && !identityPoolId) {
+    throw usageError('IDENTITY_POOL_REQUIRED', 'Cognito authentication needs the identity pool.', 'pass --identity-pool-id <region:uuid>, or: iotctl config set identity-pool-id <id>');
   }
   const auth: AuthMode = choice === 'cognito' ? 'sigv4' : choice;
 
@@ -220,7 +221,7 @@ export async function resolveConnection(
     let source: { credentials: CredentialSource; region?: string };
     if (choice === 'cognito') {
       if (!deps.cognito) throw usageError('AUTH_UNSUPPORTED', 'Cognito authentication is not available here.');
-      const identity = await deps.cognito(flags.identityPoolId!, flags.login);
+      const identity = await deps.cognito(identityPoolId!, flags.login);
       // Policies for app users commonly allow client/${cognito-identity.amazonaws.com:sub} (the templates also <sub>-*).
       if (!flags.clientId) spec.clientId = defaultClientId(identity.identityId, extra.role, deps.randomClientId ?? randomClientId);
       spec.principal = identity.identityId;

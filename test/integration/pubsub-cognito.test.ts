@@ -93,8 +93,8 @@ describe('--auth cognito', () => {
   });
 
   it.each([
-    [['sub', 'a/#', '--auth', 'cognito'], /--auth cognito needs the identity pool/],
-    [['sub', 'a/#', '--identity-pool-id', 'us-east-1:1'], /go with --auth cognito/],
+    [['sub', 'a/#', '--auth', 'cognito'], /Cognito authentication needs the identity pool.\nhint: pass --identity-pool-id/],
+    [['sub', 'a/#', '--auth', 'mtls', '--identity-pool-id', 'us-east-1:1'], /go with --auth cognito/],
     [['sub', 'a/#', '--auth', 'kerberos'], /must be mtls, sigv4 or cognito/],
   ])('%j is a usage error before connecting', async (argv, message) => {
     const r = await cli(argv);
