@@ -104,4 +104,19 @@ describe('policy commands against the control plane', () => {
     const other = await cli(['policy', 'test', '--principal', prov.certificateArn, '--action', 'iot:Publish', '--resource', 'things/pi78/temp']);
     expect(other.code).toBe(3);
   });
+
+  it('policy test --device uses the device folder: its attached policies, certificate, thing and client id', async () => {
+    const out = path.join(dir(), 'pi88');
+    expect((await cli(['provision', 'pi88', '--out-dir', out, '--yes'])).code).toBe(0);
+    const own = await cli(['--json', 'policy', 'test', '--device', out, '--action', 'iot:Connect', '--resource', 'pi88']);
+    expect(own.code, own.stdout).toBe(0);
+    expect(JSON.parse(own.stdout)).toMatchObject({ decision: 'ALLOWED', principal: { thing: 'pi88', 'client id': 'pi88' } });
+    const other = await cli(['policy', 'test', '--device', out, '--action', 'iot:Subscribe', '--resource', 'things/pi89/#']);
+    expect(other.code).toBe(3);
+    // Offline, with a policy file instead of the attached policies: the device still supplies the certificate and thing.
+    const file = path.join(dir(), 'device.json');
+    writeFileSync(file, (await cli(['policy', 'render', 'device'])).stdout);
+    const offline = await cli(['policy', 'test', '--device', out, '-f', file, '--action', 'iot:Publish', '--resource', 'things/pi88/temp']);
+    expect(offline.code, offline.stdout).toBe(0);
+  });
 });

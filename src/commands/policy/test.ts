@@ -24,6 +24,7 @@ import type { CertificateFacts } from '../../core/policy/certificate.js';
 
 export interface TestOptions extends RequestFlags {
   principal?: string;
+  device?: string;
   policyFile?: string[];
   rolePolicyFile?: string[];
   explain?: boolean;
@@ -46,6 +47,7 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
     .requiredOption('-a, --action <action>', 'iot:Connect, iot:Publish, iot:Subscribe, iot:Receive, iot:RetainPublish, ...')
     .requiredOption('-r, --resource <name|arn>', 'a topic, topic filter or client id (made into the ARN the action needs), or a full ARN')
     .option('-p, --principal <principal>', 'a certificate (ARN or id) or Cognito identity id: test against the policies attached to it in AWS IoT')
+    .option('--device <folder>', "a device folder (iotctl provision): its certificate, thing and client id; its attached policies unless --policy-file")
     .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin); with --principal, as if also attached', collect)
     .option('--role-policy-file <file>', "an authenticated Cognito identity's IAM role policy (repeatable): then both the role and the IoT policies must allow", collect)
     .option('--client-id <id>', 'MQTT client id (default: the thing name; for iot:Connect, the resource)')
@@ -64,6 +66,7 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
     `iotctl policy ${verb} -f cognito.json --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource foo/us-east-1:0123abcd-0000-4000-8000-000000000000`,
     `iotctl policy ${verb} -f p1.json -f p2.json --cert device.pem.crt --action iot:Connect --resource dev-1 --json`,
     `iotctl --profile local policy ${verb} --principal <cert ARN> --action iot:Publish --resource home/123_aws_ave/door_1/open`,
+    `iotctl --profile local policy ${verb} --device ./pi01 --action iot:Subscribe --resource 'things/pi02/#'`,
   ]);
   cmd.addHelpText('after', '\nExit codes: 0 allowed, 3 denied, 2 usage error or invalid policy.');
 }
@@ -175,12 +178,20 @@ async function requestRegion(ctx: Context): Promise<string> {
   }
 }
 
-export async function runTest(
-  ctx: Context,
-  options: TestOptions,
-  withTrace: boolean,
-  gather: (ctx: Context, options: TestOptions) => Promise<PolicySet> = options.principal ? gatherFromPrincipal : gatherFromFiles,
-): Promise<number> {
+/** --device: the folder's certificate, thing and client id fill the flags not given. */
+async function applyDevice(options: TestOptions): Promise<void> {
+  if (!options.device) return;
+  const { readDeviceFolder } = await import('../../device/folder.js');
+  const device = await readDeviceFolder(options.device);
+  options.cert ??= device.certificatePath;
+  options.thing ??= device.thingName;
+  options.clientId ??= device.clientId;
+  if (!options.policyFile?.length) options.principal ??= device.certificateArn ?? device.certificateId;
+}
+
+export async function runTest(ctx: Context, options: TestOptions, withTrace: boolean, gather?: (ctx: Context, options: TestOptions) => Promise<PolicySet>): Promise<number> {
+  await applyDevice(options);
+  gather ??= options.principal ? gatherFromPrincipal : gatherFromFiles;
   const set = await gather(ctx, options);
   const prepared = await prepareRequest(options, ctx.globals.region ?? set.region ?? (await requestRegion(ctx)));
   if (set.certificate && !prepared.context.certificate) prepared.context.certificate = set.certificate;
