@@ -1,5 +1,6 @@
 import type { IoTClient } from '@aws-sdk/client-iot';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { AwsTarget } from './target.js';
 import { isLocalEndpoint } from './target.js';
 
@@ -26,4 +27,10 @@ export async function iotClient(target: AwsTarget): Promise<IoTClient> {
 export async function cognitoIdentityClient(target: AwsTarget): Promise<CognitoIdentityClient> {
   const { CognitoIdentityClient } = await import('@aws-sdk/client-cognito-identity');
   return new CognitoIdentityClient(clientConfig(target));
+}
+
+/** IAM (global on AWS; the endpoint override, when set, answers it too: the local IoT Core does). */
+export async function iamClient(target: AwsTarget): Promise<IAMClient> {
+  const { IAMClient } = await import('@aws-sdk/client-iam');
+  return new IAMClient(clientConfig(target));
 }

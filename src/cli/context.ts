@@ -23,6 +23,7 @@ export class Context {
   private configPromise?: Promise<ConfigFile>;
   private iotPromise?: Promise<import('@aws-sdk/client-iot').IoTClient>;
   private cognitoPromise?: Promise<import('@aws-sdk/client-cognito-identity').CognitoIdentityClient>;
+  private iamPromise?: Promise<import('@aws-sdk/client-iam').IAMClient>;
 
   private constructor(
     readonly streams: Streams,
@@ -60,6 +61,11 @@ export class Context {
   async cognitoIdentity(): Promise<import('@aws-sdk/client-cognito-identity').CognitoIdentityClient> {
     this.cognitoPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).cognitoIdentityClient(t));
     return this.cognitoPromise;
+  }
+
+  async iam(): Promise<import('@aws-sdk/client-iam').IAMClient> {
+    this.iamPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).iamClient(t));
+    return this.iamPromise;
   }
 
   /** The active profile's settings, with the global flags (and any command flags) on top. */

@@ -30,8 +30,9 @@ export class Arns {
   thing(name: string): string {
     return this.iot(`thing/${name}`);
   }
-  role(name: string): string {
-    return `arn:aws:iam::${this.accountId}:role/${name}`;
+  /** `path` is `/` or `/a/b/`, as IAM stores it. */
+  role(name: string, path = '/'): string {
+    return `arn:aws:iam::${this.accountId}:role${path}${name}`;
   }
   /** What STS calls a Cognito-assumed role session. */
   assumedRole(roleArn: string): string {

@@ -1,6 +1,7 @@
 /**
  * The control plane: one HTTP handler for IoT (REST-JSON), Cognito Identity
- * (JSON 1.1, `POST /` + X-Amz-Target) and the local-only routes (/_local/...).
+ * (JSON 1.1, `POST /` + X-Amz-Target), IAM (the query protocol, `POST /` with
+ * a form body) and the local-only routes (/_local/...).
  * Every request gets an AWS-shaped answer; nothing a client sends can throw
  * past this handler.
  */
@@ -9,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Authenticator } from './auth.js';
 import { ServiceError, ValidationError, type Protocol } from './errors.js';
 import { readBody } from './http/body.js';
-import { CORS_HEADERS, sendError, sendJson, toServiceError } from './http/respond.js';
+import { CORS_HEADERS, sendError, sendResult, toServiceError } from './http/respond.js';
 import { Router, type Route } from './http/router.js';
 import type { Handler, Principal, ServiceContext, ServiceRequest } from './http/types.js';
 import { certificateRoutes } from './iot/certificates.js';
@@ -18,7 +19,10 @@ import { policyRoutes } from './iot/policies.js';
 import { testAuthorizationRoutes } from './iot/test-authorization.js';
 import { thingRoutes } from './iot/things.js';
 import { TARGET_PREFIX, cognitoOperations } from './cognito/operations.js';
-import { iamRoutes } from './iam.js';
+import { iamOperations } from './iam/operations.js';
+import { QueryParams, STS_XMLNS, isQueryRequest, parseForm, scopeService } from './iam/query.js';
+import { getCallerIdentity } from './iam/sts.js';
+import type { RoleInlinePolicy } from './store/model.js';
 import { localLoginRoutes } from './cognito/local-login.js';
 import { parseQuery, sha256Hex } from './sigv4.js';
 
@@ -27,8 +31,8 @@ export interface AuthorizationRequest {
   principal: Extract<Principal, { kind: 'session' }>;
   /** e.g. `iot:CreateThing`, `cognito-identity:DescribeIdentityPool`. */
   action: string;
-  /** The role's policy document (undefined if the role is unknown locally). */
-  rolePolicy: string | undefined;
+  /** The role's inline policies (undefined if the role is unknown locally). */
+  rolePolicies: readonly RoleInlinePolicy[] | undefined;
   /** The resource the operation acts on (a thing, policy, certificate or identity pool ARN), or `*`. */
   resource: string;
 }
@@ -55,7 +59,7 @@ export interface ControlPlaneOptions {
 
 interface Resolved {
   operation: string;
-  service: 'iot' | 'cognito-identity' | 'local';
+  service: 'iot' | 'cognito-identity' | 'iam' | 'sts' | 'local';
   handler: Handler;
   params: Record<string, string>;
   unsigned: boolean;
@@ -79,7 +83,7 @@ export class ControlPlane {
   private readonly local: Router;
 
   constructor(private readonly options: ControlPlaneOptions) {
-    this.local = new Router([healthRoute(options.health), ...iamRoutes, ...localLoginRoutes]);
+    this.local = new Router([healthRoute(options.health), ...localLoginRoutes]);
   }
 
   /** The request listener for node:http. */
@@ -96,19 +100,19 @@ export class ControlPlane {
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const target = headerText(req, 'x-amz-target');
-    const protocol: Protocol = target !== undefined && rawPath === '/' ? 'json-1.1' : 'rest-json';
+    const protocol: Protocol = isQueryRequest(method, rawPath, req.headers) ? 'query' : target !== undefined && rawPath === '/' ? 'json-1.1' : 'rest-json';
     let operation = '-';
     try {
       if (method === 'OPTIONS') return this.preflight(req, res);
       const body = await readBody(req, this.options.maxBodyBytes);
-      const resolved = this.resolve(method, rawPath, target);
+      const resolved = protocol === 'query' ? this.resolveQuery(body, scopeService(headerText(req, 'authorization'))) : this.resolve(method, rawPath, target);
       operation = resolved.operation;
       const principal: Principal = resolved.unsigned
         ? { kind: 'anonymous' }
         : await this.options.auth.authenticate({ method, path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(body) });
       await this.authorize(principal, resolved, body);
       const result = await resolved.handler(serviceRequest(operation, method, resolved.params, rawQuery, req, body, principal), this.options.ctx);
-      sendJson(res, protocol, requestId, 200, result);
+      sendResult(res, protocol, requestId, operation, result, resolved.service === 'sts' ? STS_XMLNS : undefined);
     } catch (err) {
       if (res.destroyed || req.socket.destroyed) return;
       const error = toServiceError(err, protocol);
@@ -125,7 +129,7 @@ export class ControlPlane {
   private resolve(method: string, rawPath: string, target: string | undefined): Resolved {
     if (target !== undefined && rawPath === '/') {
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
-      const op = name === undefined ? undefined : cognitoOperations[name];
+      const op = name === undefined || !Object.hasOwn(cognitoOperations, name) ? undefined : cognitoOperations[name];
       if (!op || method !== 'POST') throw new ServiceError('UnknownOperationException', `The local IoT Core does not support ${method} ${target}.`);
       return { operation: name!, service: 'cognito-identity', handler: op.handler, params: {}, unsigned: op.unsigned === true };
     }
@@ -136,16 +140,32 @@ export class ControlPlane {
     return { operation: route.operation, service: local ? 'local' : 'iot', handler: route.handler, params, unsigned: route.unsigned === true };
   }
 
-  /** The root key may do anything; temporary credentials need the authorizer's yes; local routes are root-only. */
+  /** IAM and STS (told apart by the signature's scope): the form's `Action` names the operation. */
+  private resolveQuery(body: Buffer, service: string | undefined): Resolved {
+    const fields = parseForm(body.toString('utf8'));
+    if (!fields) throw new ServiceError('MalformedQueryString', 'The request body is not a validly encoded form.');
+    const action = fields.get('Action');
+    if (action === undefined) throw new ServiceError('MissingAction', 'Missing Action');
+    if (service === 'sts') {
+      if (action !== 'GetCallerIdentity') throw new ServiceError('InvalidAction', `The local IoT Core supports only GetCallerIdentity of STS, not ${action}.`);
+      return { operation: action, service: 'sts', handler: (req, ctx) => getCallerIdentity(req.principal, ctx), params: {}, unsigned: false };
+    }
+    const op = iamOperations.get(action);
+    if (!op) throw new ServiceError('InvalidAction', `Could not find operation ${action} for version ${fields.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
+    const input = new QueryParams(fields);
+    return { operation: action, service: 'iam', handler: (_req, ctx) => op(input, ctx), params: {}, unsigned: false };
+  }
+
+  /** The root key may do anything; temporary credentials need the authorizer's yes; IAM and local routes are root-only. */
   private async authorize(principal: Principal, resolved: Resolved, body: Buffer): Promise<void> {
-    if (principal.kind !== 'session') return;
+    if (principal.kind !== 'session' || resolved.service === 'sts') return;
     const denied = (code: string) =>
       new ServiceError(code, `User: ${this.options.ctx.arns.assumedRole(principal.session.roleArn)} is not authorized to perform: ${resolved.service}:${resolved.operation}`);
-    if (resolved.service === 'local') throw denied('AccessDeniedException');
+    if (resolved.service === 'local' || resolved.service === 'iam') throw denied('AccessDeniedException');
     const allowed = await this.options.authorize?.({
       principal,
       action: `${resolved.service}:${resolved.operation}`,
-      rolePolicy: this.options.ctx.store.registry.rolePolicy(principal.session.roleArn),
+      rolePolicies: this.options.ctx.store.registry.rolePolicies(principal.session.roleArn),
       resource: this.resourceOf(resolved, body),
     });
     if (!allowed) throw denied(resolved.service === 'iot' ? 'UnauthorizedException' : 'NotAuthorizedException');

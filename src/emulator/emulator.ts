@@ -22,7 +22,7 @@ import { dataFile, findInstance, removeRuntimeInfo, writeRuntimeInfo, type Runti
 import { listen } from './listen.js';
 import { DEFAULT_LIMITS, createHttpServer, type HttpLimits } from './http/server.js';
 import type { ServiceContext } from './http/types.js';
-import { roleDocument } from './iam.js';
+import { seedPolicyDocument } from './iam/operations.js';
 import { ephemeralMaterial, persistentMaterial, type Material } from './material.js';
 import { FileStorage, memoryStorage } from './store/persistence.js';
 import { StateStore } from './store/state.js';
@@ -36,6 +36,8 @@ export const DEFAULT_PORTS = { http: 4580, mqtt: 4581, ws: 4582 } as const;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '123456789012';
+/** The inline policy that holds a role's document given to createEmulator({ roles }). */
+export const SEEDED_POLICY_NAME = 'iotctl';
 
 export interface EmulatorPorts {
   /** Control plane (IoT + Cognito Identity); 0 picks a free port. Default 4580. */
@@ -68,7 +70,10 @@ export interface EmulatorOptions {
   accountId?: string;
   /** Use this root key pair instead of the one generated at first start. */
   credentials?: AccessKey;
-  /** Local IAM roles to create or replace at start: role name → policy document (JSON text or object). */
+  /**
+   * IAM roles to seed at start: role name → policy document (JSON text or object). A missing role is
+   * created (trusting Cognito); the document becomes (or replaces) its inline policy `iotctl`.
+   */
   roles?: Record<string, string | object>;
   /** Validators for Cognito `Logins` providers (none by default: only unauthenticated identities). */
   loginValidators?: LoginValidators;
@@ -117,7 +122,7 @@ export interface Emulator {
    * The registry and its change events. The data plane asks it, per operation:
    * `store.registry.certificate(id)?.status`, `store.registry.policiesFor(principalKey)`
    * (default versions of the attached policies), `store.registry.thingsFor(principalKey)`,
-   * `store.registry.session(accessKeyId)`, `store.registry.rolePolicy(roleArn)`;
+   * `store.registry.session(accessKeyId)`, `store.registry.rolePolicies(roleArn)`;
    * and listens to `store.changes.on('change', ...)`.
    */
   store: StateStore;
@@ -171,7 +176,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const store = await StateStore.open(arns, dataDir ? new FileStorage(dataFile(dataDir, 'state')) : memoryStorage);
   if (options.roles && Object.keys(options.roles).length > 0) {
     await store.mutate((r) => {
-      for (const [name, doc] of Object.entries(options.roles!)) r.putRole(name, roleDocument(doc), now());
+      for (const [name, doc] of Object.entries(options.roles!)) r.seedRole(name, SEEDED_POLICY_NAME, seedPolicyDocument(doc), now());
     });
   }
 

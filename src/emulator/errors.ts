@@ -4,7 +4,8 @@
  * the header and body the SDKs and the AWS CLI parse (see http/respond.ts).
  */
 
-export type Protocol = 'rest-json' | 'json-1.1';
+/** IoT (REST-JSON), Cognito Identity (JSON 1.1) and IAM (the query protocol: form in, XML out). */
+export type Protocol = 'rest-json' | 'json-1.1' | 'query';
 
 export class ServiceError extends Error {
   constructor(
@@ -67,16 +68,49 @@ const JSON_11_STATUS: Record<string, number> = {
   UnknownOperationException: 400,
 };
 
+/** IAM's statuses (the botocore model's error shapes); anything not listed is a 400. */
+const QUERY_STATUS: Record<string, number> = {
+  InvalidClientTokenId: 403,
+  SignatureDoesNotMatch: 403,
+  ExpiredToken: 403,
+  MissingAuthenticationToken: 403,
+  IncompleteSignature: 403,
+  AccessDenied: 403,
+  NoSuchEntity: 404,
+  RequestTimeoutException: 408,
+  EntityAlreadyExists: 409,
+  DeleteConflict: 409,
+  LimitExceeded: 409,
+  ConcurrentModification: 409,
+  RequestEntityTooLargeException: 413,
+  ServiceFailure: 500,
+};
+
+/**
+ * The query protocol's names for codes the shared layers throw (SigV4 refusals,
+ * temporary credentials denied, unknown operations): what IAM itself answers.
+ */
+export const QUERY_CODES: Record<string, string> = {
+  UnrecognizedClientException: 'InvalidClientTokenId',
+  InvalidSignatureException: 'SignatureDoesNotMatch',
+  ExpiredTokenException: 'ExpiredToken',
+  MissingAuthenticationTokenException: 'MissingAuthenticationToken',
+  IncompleteSignatureException: 'IncompleteSignature',
+  AccessDeniedException: 'AccessDenied',
+  UnknownOperationException: 'InvalidAction',
+};
+
+const STATUS_TABLES: Record<Protocol, Record<string, number>> = { 'rest-json': REST_JSON_STATUS, 'json-1.1': JSON_11_STATUS, query: QUERY_STATUS };
+
 export function statusFor(protocol: Protocol, error: ServiceError): number {
   if (error.status) return error.status;
-  const table = protocol === 'rest-json' ? REST_JSON_STATUS : JSON_11_STATUS;
-  return AUTH_STATUS[error.code] ?? table[error.code] ?? 400;
+  return AUTH_STATUS[error.code] ?? STATUS_TABLES[protocol][error.code] ?? 400;
 }
 
 /** The validation error's code in each protocol. */
-export const VALIDATION_CODE: Record<Protocol, string> = { 'rest-json': 'InvalidRequestException', 'json-1.1': 'InvalidParameterException' };
+export const VALIDATION_CODE: Record<Protocol, string> = { 'rest-json': 'InvalidRequestException', 'json-1.1': 'InvalidParameterException', query: 'ValidationError' };
 /** The internal error's code in each protocol. */
-export const INTERNAL_CODE: Record<Protocol, string> = { 'rest-json': 'InternalFailureException', 'json-1.1': 'InternalErrorException' };
+export const INTERNAL_CODE: Record<Protocol, string> = { 'rest-json': 'InternalFailureException', 'json-1.1': 'InternalErrorException', query: 'ServiceFailure' };
 
 // Short constructors for the codes the handlers use most, so call sites read like AWS's docs.
 export const notFound = (message: string) => new ServiceError('ResourceNotFoundException', message);

@@ -1,21 +1,33 @@
 /**
- * Structural checks of a policy document, as the service does on CreatePolicy:
- * the size limit (whitespace excluded), valid JSON, a Version and a Statement
- * whose entries have an Effect, an Action/NotAction and a Resource/NotResource.
+ * Structural checks of a policy document, as the services do on CreatePolicy,
+ * PutRolePolicy and CreateRole: the size limit (whitespace excluded) where the
+ * document alone decides it, valid JSON, a Version and a Statement whose
+ * entries have an Effect, an Action/NotAction, and what the kind of document
+ * needs: a Resource/NotResource (IoT and IAM identity policies) or a
+ * Principal/NotPrincipal and no Resource (IAM trust policies).
  * Evaluating documents is src/core/policy's job, not this module's.
  */
 import { ServiceError, ValidationError } from './errors.js';
 
 export interface DocumentLimits {
-  /** Characters, whitespace excluded (IoT policies: 2,048). */
-  maxChars: number;
+  /** Characters, whitespace excluded (IoT policies: 2,048). IAM limits a role's documents together, so it checks size itself. */
+  maxChars?: number;
   /** The error code for a bad document (IoT: MalformedPolicyException). */
   code: string;
+  /** `trust`: an IAM role's AssumeRolePolicyDocument; `iam`: an IAM identity policy (no Principal). Default `iot`. */
+  kind?: 'iot' | 'iam' | 'trust';
 }
 
 export const IOT_POLICY_LIMITS: DocumentLimits = { maxChars: 2048, code: 'MalformedPolicyException' };
-/** Local IAM roles (an inline role policy may hold 10,240 characters). */
-export const ROLE_POLICY_LIMITS: DocumentLimits = { maxChars: 10240, code: 'MalformedPolicyDocument' };
+/** An inline role policy (PutRolePolicy); the role's 10,240-character total is checked by the registry. */
+export const ROLE_POLICY_LIMITS: DocumentLimits = { code: 'MalformedPolicyDocument', kind: 'iam' };
+/** A role's trust policy (CreateRole, UpdateAssumeRolePolicy); its 2,048-character quota is checked by the operation. */
+export const TRUST_POLICY_LIMITS: DocumentLimits = { code: 'MalformedPolicyDocument', kind: 'trust' };
+
+/** The size AWS counts: characters, whitespace excluded. */
+export function policySize(text: string): number {
+  return text.replace(/\s/g, '').length;
+}
 
 const STRINGS = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
 
@@ -24,8 +36,8 @@ export function checkPolicyDocument(text: unknown, field: string, limits: Docume
   if (text === undefined || text === null) throw new ValidationError(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   if (typeof text !== 'string') throw new ValidationError(`Value at '${field}' must be a string.`);
   const malformed = (why: string) => new ServiceError(limits.code, `The policy document is malformed: ${why}`);
-  const size = text.replace(/\s/g, '').length;
-  if (size > limits.maxChars) throw malformed(`it has ${size} characters excluding whitespace; the limit is ${limits.maxChars}.`);
+  const size = policySize(text);
+  if (limits.maxChars !== undefined && size > limits.maxChars) throw malformed(`it has ${size} characters excluding whitespace; the limit is ${limits.maxChars}.`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -45,11 +57,26 @@ export function checkPolicyDocument(text: unknown, field: string, limits: Docume
     if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw malformed(`${where}: "Effect" must be "Allow" or "Deny".`);
     if ((st.Action === undefined) === (st.NotAction === undefined)) throw malformed(`${where} needs exactly one of "Action" and "NotAction".`);
     if (!STRINGS(st.Action ?? st.NotAction)) throw malformed(`${where}: "Action" must be a string or a list of strings.`);
-    if ((st.Resource === undefined) === (st.NotResource === undefined)) throw malformed(`${where} needs exactly one of "Resource" and "NotResource".`);
-    if (!STRINGS(st.Resource ?? st.NotResource)) throw malformed(`${where}: "Resource" must be a string or a list of strings.`);
+    if (limits.kind === 'trust') checkTrustTarget(st, where, malformed);
+    else {
+      if ((st.Resource === undefined) === (st.NotResource === undefined)) throw malformed(`${where} needs exactly one of "Resource" and "NotResource".`);
+      if (!STRINGS(st.Resource ?? st.NotResource)) throw malformed(`${where}: "Resource" must be a string or a list of strings.`);
+      if (limits.kind === 'iam' && (st.Principal !== undefined || st.NotPrincipal !== undefined)) throw malformed(`${where}: an identity policy must not specify a principal.`);
+    }
     if (st.Condition !== undefined && (typeof st.Condition !== 'object' || st.Condition === null || Array.isArray(st.Condition))) {
       throw malformed(`${where}: "Condition" must be an object.`);
     }
   });
   return text;
+}
+
+/** A trust policy names who may assume the role (Principal) and never a Resource. */
+function checkTrustTarget(st: Record<string, unknown>, where: string, malformed: (why: string) => ServiceError): void {
+  if (st.Resource !== undefined || st.NotResource !== undefined) throw malformed(`${where}: a trust policy has the prohibited field Resource.`);
+  if ((st.Principal === undefined) === (st.NotPrincipal === undefined)) throw malformed(`${where} needs exactly one of "Principal" and "NotPrincipal".`);
+  const principal = st.Principal ?? st.NotPrincipal;
+  const valid =
+    principal === '*' ||
+    (typeof principal === 'object' && principal !== null && !Array.isArray(principal) && Object.keys(principal).length > 0 && Object.values(principal).every(STRINGS));
+  if (!valid) throw malformed(`${where}: "Principal" must be "*" or an object such as {"Federated": "cognito-identity.amazonaws.com"}.`);
 }

@@ -29,6 +29,14 @@ export const RULES = {
   identityPoolName: rule(/^[\w\s+=,.@-]+$/, '[\\w\\s+=,.@-]+', 1, 128),
   roleArn: rule(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'arn:aws:iam::\\d{12}:role/[\\w+=,.@/-]+', 20, 2048),
   roleName: rule(/^[\w+=,.@-]+$/, '[\\w+=,.@-]+', 1, 64),
+  // IAM (botocore's iam model)
+  iamPath: rule(/^(\/|\/[\x21-\x7f]+\/)$/, '(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)', 1, 512),
+  iamPathPrefix: rule(/^\/[\x21-\x7f]*$/, '\\u002F[\\u0021-\\u007F]*', 1, 512),
+  iamPolicyDocument: rule(/^[\t\n\r\x20-\xff]+$/, '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+', 1, 131072),
+  iamMarker: rule(/^[\x20-\xff]+$/, '[\\u0020-\\u00FF]+', 1, 320),
+  roleDescription: rule(/^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$/u, '[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*', 0, 1000),
+  tagKey: rule(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+', 1, 128),
+  tagValue: rule(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*', 0, 256),
 } satisfies Record<string, StringRule>;
 
 const show = (value: unknown) => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? 'null');

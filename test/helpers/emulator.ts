@@ -1,6 +1,7 @@
 /** Test helpers for the local IoT Core: an ephemeral emulator with SDK clients, and raw (signed or unsigned) requests. */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
@@ -27,6 +28,10 @@ export function iotClient(emulator: Emulator, credentials: Credentials = emulato
 
 export function cognitoClient(emulator: Emulator, credentials: Credentials = emulator.credentials, extra: Record<string, unknown> = {}): CognitoIdentityClient {
   return new CognitoIdentityClient({ endpoint: emulator.endpoints.controlPlane, region: emulator.endpoints.region, credentials, maxAttempts: 1, ...extra });
+}
+
+export function iamClient(emulator: Emulator, credentials: Credentials = emulator.credentials, extra: Record<string, unknown> = {}): IAMClient {
+  return new IAMClient({ endpoint: emulator.endpoints.controlPlane, region: emulator.endpoints.region, credentials, maxAttempts: 1, ...extra });
 }
 
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<TestEmulator> {

@@ -1,7 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { runCli } from '../helpers/cli.js';
+import { iamClient } from '../helpers/emulator.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
 let local: LocalIot;
@@ -24,12 +26,19 @@ describe('iotctl cognito', () => {
       CognitoIdentityProviders: { ProviderName: string }[];
     };
     expect(described.AllowUnauthenticatedIdentities).toBe(true);
+    const suffix = poolId.split(':')[1]!.replace(/-/g, '').slice(0, 8);
     expect(described.Roles).toEqual({
-      authenticated: 'arn:aws:iam::123456789012:role/demo_pool-auth',
-      unauthenticated: 'arn:aws:iam::123456789012:role/demo_pool-unauth',
+      authenticated: `arn:aws:iam::123456789012:role/demo_pool-auth-${suffix}`,
+      unauthenticated: `arn:aws:iam::123456789012:role/demo_pool-unauth-${suffix}`,
     });
     expect(described.CognitoIdentityProviders[0]?.ProviderName).toBe('cognito-idp.us-east-1.amazonaws.com/us-east-1_iotctlLocal');
-    expect(local.emulator.store.registry.rolePolicy(described.Roles.unauthenticated!)).toContain('GuestReceivesPublicTopics');
+    // The roles were made with IAM: a trust policy for this pool only, and the template as the inline policy.
+    const iam = iamClient(local.emulator);
+    const guestRole = (await iam.send(new GetRoleCommand({ RoleName: `demo_pool-unauth-${suffix}` }))).Role!;
+    expect(JSON.parse(decodeURIComponent(guestRole.AssumeRolePolicyDocument!)).Statement[0].Condition.StringEquals).toEqual({ 'cognito-identity.amazonaws.com:aud': poolId });
+    const inline = await iam.send(new GetRolePolicyCommand({ RoleName: `demo_pool-unauth-${suffix}`, PolicyName: 'iotctl' }));
+    expect(decodeURIComponent(inline.PolicyDocument!)).toContain('GuestReceivesPublicTopics');
+    iam.destroy();
     const list = JSON.parse((await cli(['--json', 'cognito', 'pool', 'list'])).stdout) as { pools: { identityPoolId: string }[] };
     expect(list.pools.map((p) => p.identityPoolId)).toContain(poolId);
   });

@@ -11,9 +11,10 @@ import {
   SetIdentityPoolRolesCommand,
   UpdateIdentityPoolCommand,
 } from '@aws-sdk/client-cognito-identity';
+import { GetRolePolicyCommand, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { ListThingsCommand } from '@aws-sdk/client-iot';
 import type { LoginValidators } from '../../src/emulator/index.js';
-import { cognitoClient, iotClient, rawRequest, sdkError, signedRequest, startEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { cognitoClient, iamClient, iotClient, rawRequest, sdkError, startEmulator, type TestEmulator } from '../helpers/emulator.js';
 
 const PROVIDER = 'login.iotctl.local';
 /** A stand-in for the local login provider of a later issue: tokens are `token-for-<user>`. */
@@ -32,9 +33,9 @@ beforeAll(async () => {
     loginValidators,
     roles: { unauth: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] } },
     // Stands in for the policy evaluator: lets temporary credentials list things when the role says iot:ListThings.
-    authorize: ({ action, rolePolicy }) => {
+    authorize: ({ action, rolePolicies }) => {
       authorized.push(action);
-      return rolePolicy?.includes(action) ?? false;
+      return rolePolicies?.some((p) => p.document.includes(action)) ?? false;
     },
   });
 });
@@ -116,7 +117,8 @@ describe('the unauthenticated flow', () => {
 
     const session = t.emulator.store.registry.session(Credentials!.AccessKeyId!);
     expect(session).toMatchObject({ identityId: IdentityId, poolId, authenticated: false, roleArn: ROLE('unauth') });
-    expect(t.emulator.store.registry.rolePolicy(session!.roleArn)).toContain('iot:Connect');
+    const inline = await iamClient(t.emulator).send(new GetRolePolicyCommand({ RoleName: 'unauth', PolicyName: 'iotctl' }));
+    expect(decodeURIComponent(inline.PolicyDocument!)).toContain('iot:Connect');
 
     // Signed with the temporary credentials: verified, then the authorizer decides (the role allows only iot:Connect).
     const creds = { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretKey!, sessionToken: Credentials!.SessionToken! };
@@ -124,23 +126,20 @@ describe('the unauthenticated flow', () => {
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['UnauthorizedException', 401]);
     expect(authorized).toContain('iot:ListThings');
 
-    // Grant iot:ListThings to the role through the local IAM route: now it passes.
-    const put = await signedRequest(t.endpoint, {
-      method: 'PUT',
-      path: '/_local/iam/roles/unauth',
-      credentials: t.emulator.credentials,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iot:Connect', 'iot:ListThings'], Resource: '*' }] } }),
-    });
-    expect(put.status).toBe(200);
-    expect(put.json).toEqual({ roleName: 'unauth', roleArn: ROLE('unauth') });
+    // Grant iot:ListThings to the role with IAM's PutRolePolicy: now it passes.
+    await iamClient(t.emulator).send(
+      new PutRolePolicyCommand({
+        RoleName: 'unauth',
+        PolicyName: 'iotctl',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iot:Connect', 'iot:ListThings'], Resource: '*' }] }),
+      }),
+    );
     const ok = await iotClient(t.emulator, creds).send(new ListThingsCommand({}));
     expect(ok.$metadata.httpStatusCode).toBe(200);
 
-    // Temporary credentials cannot manage local roles.
-    const denied = await signedRequest(t.endpoint, { path: '/_local/iam/roles', credentials: creds });
-    expect(denied.status).toBe(403);
-    expect(denied.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+    // Temporary credentials cannot call IAM.
+    const denied = await sdkError(iamClient(t.emulator, creds).send(new ListRolesCommand({})));
+    expect([denied.name, denied.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
   });
 
   it('NotAuthorizedException when the pool allows no guests; ResourceNotFoundException for an unknown pool', async () => {

@@ -21,7 +21,8 @@ import { CreateIdentityPoolCommand, DescribeIdentityPoolCommand, GetCredentialsF
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
 import { createCsr, generateKeyPair } from '../../src/pki/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { ALLOW_ALL, cognitoClient, iotClient, sdkError } from '../helpers/emulator.js';
+import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { ALLOW_ALL, cognitoClient, iamClient, iotClient, sdkError } from '../helpers/emulator.js';
 
 const open: Emulator[] = [];
 afterEach(async () => {
@@ -91,7 +92,8 @@ describe('restart persistence', () => {
     // The temporary credentials minted before the restart still sign.
     const temp = iotClient(second, { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretKey!, sessionToken: Credentials!.SessionToken! });
     expect((await temp.send(new ListThingsCommand({}))).things?.map((t) => t.thingName)).toEqual(['kept']);
-    expect(second.store.registry.rolePolicy('arn:aws:iam::123456789012:role/guest')).toBe(ALLOW_ALL);
+    const inline = await iamClient(second).send(new GetRolePolicyCommand({ RoleName: 'guest', PolicyName: 'iotctl' }));
+    expect(decodeURIComponent(inline.PolicyDocument!)).toBe(ALLOW_ALL);
     iot2.destroy();
     cognito2.destroy();
     temp.destroy();

@@ -146,4 +146,26 @@ describe.skipIf(!available)('AWS CLI v2 against the local IoT Core', () => {
     expect(refused.stderr).toContain('(NotAuthorizedException)');
     expect(refused.stderr).toContain('Unauthenticated access is not supported for this identity pool.');
   });
+
+  it('iam: create-role, put-role-policy, get-role-policy, list-roles; errors print by name', async () => {
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] });
+    const created = await awsJson(['iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust]);
+    expect(created.Role.Arn).toBe('arn:aws:iam::123456789012:role/cli-role');
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
+    expect((await aws(['iam', 'put-role-policy', '--role-name', 'cli-role', '--policy-name', 'p', '--policy-document', policy])).code).toBe(0);
+    // The CLI decodes the URL-encoded document IAM returns.
+    expect((await awsJson(['iam', 'get-role-policy', '--role-name', 'cli-role', '--policy-name', 'p'])).PolicyDocument).toEqual(JSON.parse(policy));
+    expect((await awsJson(['iam', 'list-roles'])).Roles.map((r: { RoleName: string }) => r.RoleName)).toContain('cli-role');
+    const missing = await aws(['iam', 'get-role', '--role-name', 'nope']);
+    expect(missing.stderr).toContain('(NoSuchEntity)');
+    const conflict = await aws(['iam', 'delete-role', '--role-name', 'cli-role']);
+    expect(conflict.stderr).toContain('(DeleteConflict)');
+  });
+
+  it('sts get-caller-identity says whose keys these are; other STS calls are refused in words the CLI prints', async () => {
+    expect(await awsJson(['sts', 'get-caller-identity'])).toEqual({ UserId: '123456789012', Account: '123456789012', Arn: 'arn:aws:iam::123456789012:root' });
+    const other = await aws(['sts', 'get-session-token']);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('(InvalidAction)');
+  });
 });

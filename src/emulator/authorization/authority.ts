@@ -6,9 +6,9 @@
  * apply to live connections at their next operation.
  *
  * - certificate: the IoT policies attached to it (default versions);
- * - unauthenticated Cognito identity: the pool's unauthenticated role policy alone;
- * - authenticated Cognito identity: its role policy AND the IoT policies
- *   attached to its identity id (none attached: denied);
+ * - unauthenticated Cognito identity: the inline policies of the pool's unauthenticated role alone;
+ * - authenticated Cognito identity: its role's inline policies AND the IoT
+ *   policies attached to its identity id (none attached: denied);
  * - root key: the account root, allowed everything.
  *
  * `allowed()` is the hot path; `report()` explains a decision for the logs.
@@ -27,6 +27,7 @@ import {
 } from '../../core/policy/index.js';
 import type { Arns } from '../arns.js';
 import type { EffectivePolicy, Registry } from '../store/registry.js';
+import type { RoleInlinePolicy } from '../store/model.js';
 import { policyContext, principalKey, type ConnectionFacts, type Principal } from './principal.js';
 
 export interface AuthorityOptions {
@@ -58,7 +59,7 @@ export interface DecisionReport {
   reason: string;
   deciding: DecidingStatementReport[];
   missingVariables: string[];
-  /** Names of the policies that were evaluated (role policies as role/<name>). */
+  /** Names of the policies that were evaluated (a role's inline policies as role/<role name>/<policy name>). */
   policies: string[];
 }
 
@@ -66,7 +67,8 @@ interface Compiled {
   iot: CompiledPolicy[];
   role: CompiledPolicy[];
   iotNames: string[];
-  roleName?: string;
+  /** role/<role name>/<policy name> of each inline policy. */
+  roleNames: string[];
   roleKnown: boolean;
   bag: VariableBag;
 }
@@ -125,7 +127,7 @@ export class Authority {
     const c = this.state();
     const request = { action, resource };
     const iotNames = c.iotNames;
-    const roleLabel = c.roleName ? [`role/${c.roleName}`] : [];
+    const roleLabel = c.roleNames;
     if (p.kind === 'certificate') {
       const ev = evaluate(c.iot, request, c.bag);
       return { ...summarize(ev, 'iot'), action, resource, policies: iotNames, reason: iotReason(ev, iotNames, 'certificate') };
@@ -169,21 +171,14 @@ export class Authority {
     // An unauthenticated identity's attached IoT policies are irrelevant (AWS evaluates its role alone).
     const attached = key === undefined || (p.kind === 'cognito' && !p.authenticated) ? [] : registry.policiesFor(key);
     const iot = compileEffective(attached, this.options.onPolicyError);
-    let role: CompiledPolicy[] = [];
-    let roleName: string | undefined;
-    let roleKnown = false;
-    if (p.kind === 'cognito') {
-      roleName = this.options.arns.roleName(p.roleArn);
-      const document = registry.rolePolicy(p.roleArn);
-      roleKnown = document !== undefined;
-      if (document !== undefined) role = compileSafely([{ name: `role/${roleName ?? p.roleArn}`, document, kind: 'iam' }], this.options.onPolicyError);
-    }
+    const inline = p.kind === 'cognito' ? registry.rolePolicies(p.roleArn) : undefined;
+    const role = p.kind === 'cognito' && inline ? compileRolePolicies(this.options.arns, p.roleArn, inline, this.options.onPolicyError) : [];
     this.compiled = {
       iot,
       role,
       iotNames: attached.map((e) => e.policyName),
-      roleName,
-      roleKnown,
+      roleNames: p.kind === 'cognito' && inline ? inline.map((policy) => rolePolicyLabel(this.options.arns, p.roleArn, policy.name)) : [],
+      roleKnown: inline !== undefined,
       bag: buildVariables(policyContext(registry, p, this.facts)),
     };
     this.generation = generation;
@@ -202,6 +197,19 @@ export function compileSafely(inputs: PolicyInput[], onError?: (policyName: stri
     }
   }
   return out;
+}
+
+/** How a role's inline policy is named in decisions and logs: role/<role name>/<policy name>. */
+function rolePolicyLabel(arns: Arns, roleArn: string, policyName: string): string {
+  return `role/${arns.roleName(roleArn) ?? roleArn}/${policyName}`;
+}
+
+/** A role's inline policies, compiled as IAM policies; evaluated together, an explicit Deny in any of them wins. */
+export function compileRolePolicies(arns: Arns, roleArn: string, policies: readonly RoleInlinePolicy[], onError?: (policyName: string, err: unknown) => void): CompiledPolicy[] {
+  return compileSafely(
+    policies.map((policy) => ({ name: rolePolicyLabel(arns, roleArn, policy.name), document: policy.document, kind: 'iam' as const })),
+    onError,
+  );
 }
 
 /** The registry's default versions, compiled (cached by name, version and document). */
@@ -242,5 +250,6 @@ function roleReason(ev: Evaluation, c: Compiled, roleArn: string, who: string): 
   if (ev.decision === 'ALLOWED') return `allowed by the role policy of ${roleArn}`;
   if (ev.decision === 'EXPLICIT_DENY') return `explicitly denied by ${ev.deciding.map((d) => statementLabel(d)).join(', ')}`;
   if (!c.roleKnown) return `the ${who}'s role ${roleArn} is unknown to the local IoT Core, so it grants nothing`;
+  if (c.roleNames.length === 0) return `the ${who}'s role ${roleArn} has no inline policy, so it grants nothing`;
   return `the ${who}'s role policy (${roleArn}) does not allow it`;
 }

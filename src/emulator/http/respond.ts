@@ -1,13 +1,15 @@
 /**
- * The one response writer, for results and errors in both wire protocols:
- * REST-JSON (IoT: `x-amzn-ErrorType` + `{"message"}`) and JSON 1.1 (Cognito:
- * the same header plus `x-amzn-ErrorMessage` and `{"__type","message"}`).
+ * The one response writer, for results and errors in the three wire protocols:
+ * REST-JSON (IoT: `x-amzn-ErrorType` + `{"message"}`), JSON 1.1 (Cognito:
+ * the same header plus `x-amzn-ErrorMessage` and `{"__type","message"}`) and
+ * the query protocol (IAM: XML, the code inside `<Error>`).
  * SDK v3 reads the code from the header, the AWS CLI from the header or `__type`.
  */
 import type { ServerResponse } from 'node:http';
-import { INTERNAL_CODE, ServiceError, VALIDATION_CODE, ValidationError, statusFor, type Protocol } from '../errors.js';
+import { INTERNAL_CODE, QUERY_CODES, ServiceError, VALIDATION_CODE, ValidationError, statusFor, type Protocol } from '../errors.js';
+import { queryErrorXml, queryResponseXml, type XmlValue } from '../iam/query.js';
 
-const CONTENT_TYPE: Record<Protocol, string> = { 'rest-json': 'application/json', 'json-1.1': 'application/x-amz-json-1.1' };
+const CONTENT_TYPE: Record<Protocol, string> = { 'rest-json': 'application/json', 'json-1.1': 'application/x-amz-json-1.1', query: 'text/xml' };
 
 /** Browsers (Cognito from a web page) need these to read our answers. */
 export const CORS_HEADERS = {
@@ -16,7 +18,16 @@ export const CORS_HEADERS = {
 };
 
 export function sendJson(res: ServerResponse, protocol: Protocol, requestId: string, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = body === undefined ? '{}' : JSON.stringify(body);
+  send(res, protocol, requestId, status, body === undefined ? '{}' : JSON.stringify(body), extra);
+}
+
+/** An operation's result: JSON, or for the query protocol `<OperationResponse>` XML. */
+export function sendResult(res: ServerResponse, protocol: Protocol, requestId: string, operation: string, result: unknown, xmlns?: string): void {
+  if (protocol !== 'query') return sendJson(res, protocol, requestId, 200, result);
+  send(res, protocol, requestId, 200, queryResponseXml(operation, requestId, result as Record<string, XmlValue> | undefined, xmlns));
+}
+
+function send(res: ServerResponse, protocol: Protocol, requestId: string, status: number, text: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': CONTENT_TYPE[protocol],
     'content-length': Buffer.byteLength(text),
@@ -29,9 +40,17 @@ export function sendJson(res: ServerResponse, protocol: Protocol, requestId: str
 
 /** Anything thrown by a handler, as the protocol's error. */
 export function toServiceError(err: unknown, protocol: Protocol): ServiceError {
-  if (err instanceof ServiceError) return err;
+  if (err instanceof ServiceError) return protocol === 'query' ? inQueryTerms(err) : err;
   if (err instanceof ValidationError) return new ServiceError(VALIDATION_CODE[protocol], err.message);
   return new ServiceError(INTERNAL_CODE[protocol], 'Internal failure in the local IoT Core; see its log.');
+}
+
+/** A shared-layer error under the code IAM itself would answer (InvalidClientTokenId, AccessDenied...). */
+function inQueryTerms(err: ServiceError): ServiceError {
+  const code = QUERY_CODES[err.code];
+  if (code === undefined) return err;
+  const renamed = new ServiceError(code, err.message, err.fields, err.status);
+  return Object.assign(renamed, { closeConnection: (err as { closeConnection?: boolean }).closeConnection });
 }
 
 export function sendError(res: ServerResponse, protocol: Protocol, requestId: string, error: ServiceError): void {
@@ -40,9 +59,10 @@ export function sendError(res: ServerResponse, protocol: Protocol, requestId: st
     return;
   }
   const status = statusFor(protocol, error);
-  const headers: Record<string, string> = { 'x-amzn-errortype': error.code };
+  const headers: Record<string, string> = (error as { closeConnection?: boolean }).closeConnection ? { connection: 'close' } : {};
+  if (protocol === 'query') return send(res, protocol, requestId, status, queryErrorXml(error.code, error.message, requestId, status), headers);
+  headers['x-amzn-errortype'] = error.code;
   if (protocol === 'json-1.1') headers['x-amzn-errormessage'] = error.message.replace(/[^\x20-\x7e]/g, '?');
-  if ((error as { closeConnection?: boolean }).closeConnection) headers.connection = 'close';
   const body = protocol === 'json-1.1' ? { __type: error.code, message: error.message, ...error.fields } : { message: error.message, ...error.fields };
   sendJson(res, protocol, requestId, status, body, headers);
 }

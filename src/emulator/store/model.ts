@@ -81,10 +81,29 @@ export interface SessionRecord {
   roleArn: string;
 }
 
-/** A local IAM role: the policy document the data plane evaluates for Cognito credentials. */
+/** An inline policy of a role (PutRolePolicy). */
+export interface RoleInlinePolicy {
+  name: string;
+  document: string;
+}
+
+/**
+ * An IAM role of the local IAM. The data plane evaluates its inline policies
+ * for Cognito credentials; the trust policy is stored and returned, not evaluated.
+ */
 export interface RoleRecord {
   name: string;
-  policyDocument: string;
+  /** `/` or `/a/b/`: part of the ARN. */
+  path: string;
+  /** `AROA...`, as IAM makes them. */
+  id: string;
+  /** The AssumeRolePolicyDocument, as given. */
+  trustPolicy: string;
+  description?: string;
+  maxSessionDuration: number;
+  tags: { Key: string; Value: string }[];
+  /** In the order they were first put. */
+  policies: RoleInlinePolicy[];
   createdAt: number;
   updatedAt: number;
 }

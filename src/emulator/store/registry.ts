@@ -5,9 +5,10 @@
  * precondition before changing anything, so a thrown ServiceError leaves the
  * registry untouched; StateStore makes them durable.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { certificateKey, type Arns, type PrincipalKey } from '../arns.js';
 import { ServiceError, alreadyExists, deleteConflict, invalidRequest, notFound } from '../errors.js';
+import { policySize } from '../policy-document.js';
 import type {
   CertificateRecord,
   CertificateStatus,
@@ -15,6 +16,7 @@ import type {
   IdentityRecord,
   PolicyRecord,
   PolicyVersionRecord,
+  RoleInlinePolicy,
   RoleRecord,
   SessionRecord,
   ThingPrincipalType,
@@ -25,6 +27,30 @@ export const MAX_POLICIES_PER_PRINCIPAL = 10;
 export const MAX_POLICY_VERSIONS = 5;
 /** Without a thing type a thing has at most 3 attributes (50 with one). */
 export const MAX_ATTRIBUTES_WITHOUT_TYPE = 3;
+/** IAM: a role's inline policies together, whitespace excluded. */
+export const MAX_ROLE_POLICY_CHARS = 10240;
+
+/**
+ * The trust policy of roles made without one (createEmulator({ roles }), state
+ * written before roles had trust policies): any Cognito identity pool may use them.
+ */
+export const COGNITO_TRUST_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }],
+});
+
+/** What CreateRole gives. */
+export type NewRole = Omit<RoleRecord, 'id' | 'policies' | 'createdAt' | 'updatedAt'>;
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** `AROA` and 17 characters, the shape of IAM's role ids; derived from `seed` when given (stable across loads). */
+function roleId(seed?: string): string {
+  const bytes = seed === undefined ? randomBytes(17) : createHash('sha256').update(seed).digest();
+  let id = 'AROA';
+  for (let i = 0; i < 17; i++) id += ID_ALPHABET[bytes[i]! % ID_ALPHABET.length];
+  return id;
+}
 
 /** What changed, emitted after the change is durable (the data plane reacts, e.g. drops a revoked certificate's connections). */
 export type ChangeEvent =
@@ -178,10 +204,15 @@ export class Registry {
     return this.sessions.get(accessKeyId);
   }
 
-  /** The policy document of a local role, or undefined (an unknown role grants nothing). */
-  rolePolicy(roleArn: string): string | undefined {
+  /**
+   * The inline policies of the role an ARN names, or undefined when the role is
+   * unknown here (it grants nothing). The data plane evaluates them together:
+   * allowed if one allows, and an explicit Deny in any of them wins.
+   */
+  rolePolicies(roleArn: string): readonly RoleInlinePolicy[] | undefined {
     const name = this.arns.roleName(roleArn);
-    return name === undefined ? undefined : this.roles.get(name)?.policyDocument;
+    const role = name === undefined ? undefined : this.roles.get(name);
+    return role && this.arns.role(role.name, role.path) === roleArn ? role.policies : undefined;
   }
 
   identityByLogin(poolId: string, provider: string, subject: string): IdentityRecord | undefined {
@@ -464,19 +495,70 @@ export class Registry {
     return removed;
   }
 
-  // ------------------------------------------------------------ local roles
+  // ---------------------------------------------------------------- IAM roles
 
-  putRole(name: string, policyDocument: string, now: number): RoleRecord {
-    const existing = this.roles.get(name);
-    const role: RoleRecord = { name, policyDocument, createdAt: existing?.createdAt ?? now, updatedAt: now };
-    this.roles.set(name, role);
-    this.pending.push({ type: 'role', name, deleted: false });
+  requireRole(name: string): RoleRecord {
+    const role = this.roles.get(name);
+    if (!role) throw new ServiceError('NoSuchEntity', `The role with name ${name} cannot be found.`);
     return role;
   }
 
+  /** Role names are unique regardless of case, as in IAM. */
+  createRole(input: NewRole, now: number): RoleRecord {
+    const lower = input.name.toLowerCase();
+    for (const existing of this.roles.keys()) {
+      if (existing.toLowerCase() === lower) throw new ServiceError('EntityAlreadyExists', `Role with name ${existing} already exists.`);
+    }
+    const role: RoleRecord = { ...input, id: roleId(), policies: [], createdAt: now, updatedAt: now };
+    this.roles.set(role.name, role);
+    this.pending.push({ type: 'role', name: role.name, deleted: false });
+    return role;
+  }
+
+  updateTrustPolicy(name: string, trustPolicy: string, now: number): void {
+    const role = this.requireRole(name);
+    role.trustPolicy = trustPolicy;
+    role.updatedAt = now;
+    this.pending.push({ type: 'role', name, deleted: false });
+  }
+
+  /** Creates or replaces an inline policy; the role's policies together stay within IAM's size quota. */
+  putRolePolicy(roleName: string, policyName: string, document: string, now: number): void {
+    const role = this.requireRole(roleName);
+    const others = role.policies.filter((p) => p.name !== policyName);
+    const total = others.reduce((sum, p) => sum + policySize(p.document), policySize(document));
+    if (total > MAX_ROLE_POLICY_CHARS) throw new ServiceError('LimitExceeded', `Maximum policy size of ${MAX_ROLE_POLICY_CHARS} bytes exceeded for role ${roleName}`);
+    const existing = role.policies.find((p) => p.name === policyName);
+    if (existing) existing.document = document;
+    else role.policies.push({ name: policyName, document });
+    role.updatedAt = now;
+    this.pending.push({ type: 'role', name: roleName, deleted: false });
+  }
+
+  requireRolePolicy(roleName: string, policyName: string): RoleInlinePolicy {
+    const policy = this.requireRole(roleName).policies.find((p) => p.name === policyName);
+    if (!policy) throw new ServiceError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+    return policy;
+  }
+
+  deleteRolePolicy(roleName: string, policyName: string): void {
+    this.requireRolePolicy(roleName, policyName);
+    const role = this.roles.get(roleName)!;
+    role.policies = role.policies.filter((p) => p.name !== policyName);
+    this.pending.push({ type: 'role', name: roleName, deleted: false });
+  }
+
   deleteRole(name: string): void {
-    if (!this.roles.delete(name)) throw new ServiceError('NoSuchEntity', `The role with name ${name} cannot be found.`, {}, 404);
+    const role = this.requireRole(name);
+    if (role.policies.length > 0) throw new ServiceError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
+    this.roles.delete(name);
     this.pending.push({ type: 'role', name, deleted: true });
+  }
+
+  /** createEmulator({ roles }): the role (made if missing, trusting Cognito) gets `document` as its inline policy `policyName`. */
+  seedRole(name: string, policyName: string, document: string, now: number): void {
+    if (!this.roles.has(name)) this.createRole({ name, path: '/', trustPolicy: COGNITO_TRUST_POLICY, maxSessionDuration: 3600, tags: [] }, now);
+    this.putRolePolicy(name, policyName, document, now);
   }
 
   // ------------------------------------------------------------ persistence
@@ -521,7 +603,14 @@ export class Registry {
     for (const p of snapshot.identityPools) r.identityPools.set(p.id, p);
     for (const i of snapshot.identities) r.addIdentity(i);
     for (const s of snapshot.sessions) r.sessions.set(s.accessKeyId, s);
-    for (const role of snapshot.roles) r.roles.set(role.name, role);
+    for (const role of snapshot.roles) r.roles.set(role.name, upgradeRole(role));
     return r;
   }
+}
+
+/** A role as state.json held it before IAM: one document, no trust policy. It becomes the inline policy `iotctl`. */
+function upgradeRole(role: RoleRecord | (Pick<RoleRecord, 'name' | 'createdAt' | 'updatedAt'> & { policyDocument: string })): RoleRecord {
+  if (!('policyDocument' in role)) return role;
+  const { name, policyDocument, createdAt, updatedAt } = role;
+  return { name, path: '/', id: roleId(name), trustPolicy: COGNITO_TRUST_POLICY, maxSessionDuration: 3600, tags: [], policies: [{ name: 'iotctl', document: policyDocument }], createdAt, updatedAt };
 }

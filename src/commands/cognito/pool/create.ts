@@ -5,6 +5,7 @@ import { collect, parseKeyValues } from '../../../cli/options.js';
 import { usageError } from '../../../core/errors.js';
 import { formatPairs } from '../../../io/table.js';
 import { isLocalEndpoint } from '../../../aws/target.js';
+import type { PoolRoleKind } from '../../../cognito/roles.js';
 
 interface Options {
   allowUnauthenticated?: boolean;
@@ -26,10 +27,10 @@ export function configure(cmd: Command): void {
     .option('--allow-unauthenticated', 'let guests (no login) get credentials')
     .option('--login-provider <provider=clientId>', 'a Cognito user pool provider and its app client id (repeatable)', collect)
     .option('--no-local-logins', 'local IoT Core: do not accept its own login provider (iotctl local login)')
-    .option('--auth-role-arn <arn>', 'existing IAM role for signed-in identities')
-    .option('--unauth-role-arn <arn>', 'existing IAM role for guests')
-    .option('--auth-template <name>', 'local IoT Core: role policy template for signed-in identities (default cognito-auth)')
-    .option('--unauth-template <name>', 'local IoT Core: role policy template for guests (default cognito-unauth)')
+    .option('--auth-role-arn <arn>', 'use this existing IAM role for signed-in identities (no role is made)')
+    .option('--unauth-role-arn <arn>', 'use this existing IAM role for guests (no role is made)')
+    .option('--auth-template <name>', 'role policy template for signed-in identities (default cognito-auth)')
+    .option('--unauth-template <name>', 'role policy template for guests (default cognito-unauth)')
     .option('--param <key=value>', 'role template parameter (repeatable)', collect);
   examples(cmd, [
     'iotctl --profile local cognito pool create demo --allow-unauthenticated',
@@ -37,7 +38,7 @@ export function configure(cmd: Command): void {
   ]);
   cmd.addHelpText(
     'after',
-    '\nOn the local IoT Core, the roles are created from templates/roles (IAM-style policies the broker enforces).\nOn AWS, create the roles in IAM and pass their ARNs; iotctl does not create IAM roles there.',
+    '\nUnless you pass role ARNs, iotctl makes the pool\'s roles with the IAM API, on AWS and on the local IoT Core alike:\n<pool name>-auth-<id> and <pool name>-unauth-<id>, trusting only this pool, with an inline policy from templates/roles.\nOn AWS that needs iam:CreateRole and iam:PutRolePolicy. If a step fails, what was made is deleted again.',
   );
 }
 
@@ -65,12 +66,7 @@ export async function run(ctx: Context, args: unknown[], options: Options): Prom
     }),
   );
   const poolId = pool.IdentityPoolId!;
-  const roles = await poolRoles(ctx, name, options, local);
-  if (roles.authenticated || roles.unauthenticated) {
-    await cognito.send(new sdk.SetIdentityPoolRolesCommand({ IdentityPoolId: poolId, Roles: roles as Record<string, string> }));
-  } else {
-    ctx.out.warn('no roles set: identities get no permissions until you run `iotctl cognito pool roles <id> --auth-role-arn ... --unauth-role-arn ...`.');
-  }
+  const roles = await setPoolRoles(ctx, name, poolId, options);
   const result = { identityPoolId: poolId, identityPoolName: name, allowUnauthenticated: options.allowUnauthenticated === true, loginProviders: identityProviders.map((p) => p.ProviderName), roles };
   ctx.out.result(result, (r) =>
     formatPairs([
@@ -85,20 +81,42 @@ export async function run(ctx: Context, args: unknown[], options: Options): Prom
   return 0;
 }
 
-/** Role ARNs given, or (locally) roles made from templates. */
-async function poolRoles(ctx: Context, poolName: string, options: Options, local: boolean): Promise<{ authenticated?: string; unauthenticated?: string }> {
-  const roles: { authenticated?: string; unauthenticated?: string } = { authenticated: options.authRoleArn, unauthenticated: options.unauthRoleArn };
-  if (!local) {
-    if (options.authTemplate || options.unauthTemplate) throw usageError('TEMPLATES_LOCAL_ONLY', 'Role templates apply on the local IoT Core only.', 'on AWS, pass --auth-role-arn / --unauth-role-arn');
+type Roles = { authenticated?: string; unauthenticated?: string };
+
+/**
+ * The pool's roles: the ARNs given, else roles made with IAM from templates
+ * (guests get one only with --allow-unauthenticated). If anything fails, the
+ * roles made and the pool itself are deleted again, so no half-made pool stays.
+ */
+async function setPoolRoles(ctx: Context, poolName: string, poolId: string, options: Options): Promise<Roles> {
+  const roles: Roles = { authenticated: options.authRoleArn, unauthenticated: options.unauthRoleArn };
+  const made: string[] = [];
+  const { renderRolePolicy, createPoolRole, deletePoolRole, poolRoleName } = await import('../../../cognito/roles.js');
+  const sdk = await import('@aws-sdk/client-cognito-identity');
+  const cognito = await ctx.cognitoIdentity();
+  try {
+    const params = parseKeyValues(options.param, '--param');
+    const wanted: [PoolRoleKind, string | undefined][] = [
+      ['authenticated', roles.authenticated ? undefined : options.authTemplate ?? 'cognito-auth'],
+      ['unauthenticated', roles.unauthenticated || !options.allowUnauthenticated ? undefined : options.unauthTemplate ?? 'cognito-unauth'],
+    ];
+    for (const [kind, template] of wanted) {
+      if (!template) continue;
+      const document = await renderRolePolicy(template, kind === 'unauthenticated' ? params : {});
+      const roleName = poolRoleName(poolName, poolId, kind);
+      const iam = await ctx.iam();
+      made.push(roleName);
+      roles[kind] = await createPoolRole(iam, roleName, poolId, kind, document);
+    }
+    await cognito.send(new sdk.SetIdentityPoolRolesCommand({ IdentityPoolId: poolId, Roles: roles as Record<string, string> }));
     return roles;
+  } catch (err) {
+    if (made.length > 0) {
+      const iam = await ctx.iam();
+      for (const roleName of made) await deletePoolRole(iam, roleName);
+    }
+    await cognito.send(new sdk.DeleteIdentityPoolCommand({ IdentityPoolId: poolId })).catch(() => undefined);
+    ctx.out.warn(`identity pool ${poolId}${made.length ? ` and the roles ${made.join(', ')}` : ''} deleted again, since setting the roles failed.`);
+    throw err;
   }
-  const { renderRolePolicy, putLocalRole } = await import('../../../cognito/roles.js');
-  const params = parseKeyValues(options.param, '--param');
-  const target = await ctx.awsTarget();
-  const roleBase = poolName.replace(/[^\w+=,.@-]/g, '_');
-  if (!roles.authenticated) roles.authenticated = await putLocalRole(target, `${roleBase}-auth`, await renderRolePolicy(options.authTemplate ?? 'cognito-auth', {}));
-  if (!roles.unauthenticated && options.allowUnauthenticated) {
-    roles.unauthenticated = await putLocalRole(target, `${roleBase}-unauth`, await renderRolePolicy(options.unauthTemplate ?? 'cognito-unauth', params));
-  }
-  return roles;
 }
