@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ResolvedSettings } from '../config/settings.js';
 import { fileError } from '../io/files.js';
-import { isLocalEndpoint } from './target.js';
 
 /**
  * The root CAs that AWS IoT's ATS endpoints (iot:Data-ATS) chain to, shipped
@@ -15,10 +14,10 @@ export function amazonRootCa(name: AmazonRoot): string {
   return readFileSync(new URL(`../../data/${name}.pem`, import.meta.url), 'utf8');
 }
 
-/** The CA a client of the profile's data endpoint must trust: the local IoT Core's own, or Amazon's roots. */
+/** The CA a client of the profile's data endpoint must trust: the profile's ca-file (the local IoT Core's CA), or Amazon's roots. */
 export function rootCaFor(settings: ResolvedSettings, choice: RootChoice = 'rsa'): { pem: string; source: string } {
   const localCa = settings.get('ca-file');
-  if (localCa && isLocalEndpoint(settings.get('endpoint-url'))) {
+  if (localCa) {
     try {
       return { pem: readFileSync(localCa, 'utf8'), source: localCa };
     } catch (err) {

@@ -1,4 +1,6 @@
 import { Output } from '../io/output.js';
+import { parseDuration } from '../core/duration.js';
+import { usageError } from '../core/errors.js';
 import type { Streams } from '../io/streams.js';
 import type { ConfigFile } from '../config/store.js';
 import type { ResolvedSettings, SettingFlags } from '../config/settings.js';
@@ -8,6 +10,7 @@ export interface GlobalOptions {
   profile?: string;
   region?: string;
   endpointUrl?: string;
+  requestTimeout?: string;
   json: boolean;
   color: boolean;
   quiet: boolean;
@@ -33,7 +36,7 @@ export class Context {
   ) {}
 
   static async create(streams: Streams, globals: GlobalOptions, signal: AbortSignal): Promise<Context> {
-    return new Context(streams, globals, signal, await Output.create(streams, globals));
+    return new Context(streams, globals, signal, await Output.create(streams, { ...globals, signal }));
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -49,29 +52,54 @@ export class Context {
   /** Region, endpoint and credentials for AWS calls, from the settings. */
   async awsTarget(commandFlags: SettingFlags = {}): Promise<import('../aws/target.js').AwsTarget> {
     const { awsTarget } = await import('../aws/target.js');
-    return awsTarget(await this.settings(commandFlags));
+    const settings = await this.settings(commandFlags);
+    return awsTarget(settings, this.env, requestTimeoutOf(settings.get('request-timeout'), settings.values['request-timeout']?.source));
   }
+
+  /** A spinner on a terminal while an AWS call is slow (see aws/clients.ts); nothing elsewhere. */
+  private readonly hooks: import('../aws/clients.js').ClientHooks = {
+    onSlowCall: (operation) => {
+      let spinner: { stop(): void } | undefined;
+      let stopped = false;
+      void this.out.spinner(`waiting for ${operation}`).then((s) => (stopped ? s.stop() : (spinner = s)));
+      return () => {
+        stopped = true;
+        spinner?.stop();
+      };
+    },
+  };
 
   /** The IoT control-plane client for the active profile (loads the AWS SDK on first use). */
   async iot(): Promise<import('@aws-sdk/client-iot').IoTClient> {
-    this.iotPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).iotClient(t));
+    this.iotPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).iotClient(t, this.hooks));
     return this.iotPromise;
   }
 
   async cognitoIdentity(): Promise<import('@aws-sdk/client-cognito-identity').CognitoIdentityClient> {
-    this.cognitoPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).cognitoIdentityClient(t));
+    this.cognitoPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).cognitoIdentityClient(t, this.hooks));
     return this.cognitoPromise;
   }
 
   async iam(): Promise<import('@aws-sdk/client-iam').IAMClient> {
-    this.iamPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).iamClient(t));
+    this.iamPromise ??= this.awsTarget().then(async (t) => (await import('../aws/clients.js')).iamClient(t, this.hooks));
     return this.iamPromise;
   }
 
   /** The active profile's settings, with the global flags (and any command flags) on top. */
   async settings(commandFlags: SettingFlags = {}): Promise<ResolvedSettings> {
     const { resolveSettings } = await import('../config/settings.js');
-    const flags: SettingFlags = { region: this.globals.region, 'endpoint-url': this.globals.endpointUrl, ...commandFlags };
+    const flags: SettingFlags = { region: this.globals.region, 'endpoint-url': this.globals.endpointUrl, 'request-timeout': this.globals.requestTimeout, ...commandFlags };
     return resolveSettings(await this.config(), this.env, this.globals.profile, flags);
   }
+}
+
+/** --request-timeout / the request-timeout setting, in milliseconds. */
+function requestTimeoutOf(text: string | undefined, source: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    const from = source === 'flag' ? '--request-timeout' : source === 'env' ? 'IOTCTL_REQUEST_TIMEOUT' : 'the profile setting request-timeout';
+    throw usageError('INVALID_DURATION', `${from} must be a duration such as 30s, 2m or 500ms, not "${text}".`);
+  }
+  return ms;
 }

@@ -15,7 +15,7 @@ type Commander = typeof import('commander');
 const loadCommander = (): Commander => createRequire(import.meta.url)('commander') as Commander;
 
 /** Global options that take a value: skipped when finding which command was invoked. */
-const VALUED_GLOBALS = new Set(['--profile', '--region', '--endpoint-url']);
+const VALUED_GLOBALS = new Set(['--profile', '--region', '--endpoint-url', '--request-timeout']);
 
 export interface RunOptions {
   /** Aborted on Ctrl-C / SIGTERM by main(); tests pass their own. */
@@ -42,15 +42,15 @@ export function invokedPath(argv: string[]): string[] {
   return words[0] === 'help' ? words.slice(1) : words;
 }
 
-function buildProgram(commander: Commander, streams: Streams): Command {
+function buildProgram(commander: Commander, streams: Streams, path: string[]): Command {
   const program = new commander.Command('iotctl');
   const colorErr = streams.stderr.isTTY && !streams.env.NO_COLOR && !process.argv.includes('--no-color');
   program
     .description('AWS IoT from a terminal: device identity, policies, MQTT sessions and a built-in local AWS IoT Core.')
-    .version(version(), '-V, --version', 'print the version')
     .option('--profile <name>', 'iotctl profile to use (env IOTCTL_PROFILE)')
     .option('--region <region>', 'AWS region (default: profile, then the AWS SDK chain)')
     .option('--endpoint-url <url>', 'control-plane endpoint URL (e.g. the local IoT Core)')
+    .option('--request-timeout <duration>', 'fail an AWS API call with no answer after this long (default 60s)')
     .option('--json', 'print results as JSON (streams: one object per line)')
     .option('--no-color', 'never use colours (also NO_COLOR)')
     .option('-q, --quiet', 'no progress or warnings on stderr')
@@ -64,6 +64,8 @@ function buildProgram(commander: Commander, streams: Streams): Command {
       writeErr: (s) => void streams.stderr.write(s),
       outputError: (s, write) => write(s.replace(/^error: /, colorErr ? '\u001b[31merror:\u001b[39m ' : 'error: ')),
     });
+  // Only before a command is --version the tool's: after one, it is that command's own (policy get --version 2).
+  if (path.length === 0) program.option('-V, --version', 'print the version (with --json: {"version": ...})');
   examples(program, ['iotctl local start', 'iotctl config list --json', 'iotctl <command> --help']);
   program.addHelpText(
     'after',
@@ -113,14 +115,14 @@ function usageHint(path: string[]): string {
  * so tests can call it directly.
  */
 export async function run(argv: string[], streams: Streams, options: RunOptions = {}): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    // The most common scripted probe; answer it without building the command tree.
-    streams.stdout.write(version() + '\n');
+  const path = invokedPath(argv);
+  if (path.length === 0 && (argv.includes('--version') || argv.includes('-V')) && !argv.includes('--help') && !argv.includes('-h')) {
+    // The most common scripted probe; answered without building the command tree.
+    streams.stdout.write((argv.includes('--json') ? JSON.stringify({ version: version() }) : version()) + '\n');
     return ExitCode.OK;
   }
-  const path = invokedPath(argv);
   const commander = loadCommander();
-  const program = buildProgram(commander, streams);
+  const program = buildProgram(commander, streams, path);
   const signal = options.signal ?? new AbortController().signal;
   let exitCode: number = ExitCode.OK;
 
@@ -158,6 +160,7 @@ function globalOptions(raw: Record<string, unknown>): GlobalOptions {
     profile: text(raw.profile),
     region: text(raw.region),
     endpointUrl: text(raw.endpointUrl),
+    requestTimeout: text(raw.requestTimeout),
     json: raw.json === true,
     color: raw.color !== false,
     quiet: raw.quiet === true,
@@ -167,8 +170,9 @@ function globalOptions(raw: Record<string, unknown>): GlobalOptions {
 }
 
 async function reportFailure(ctx: import('./context.js').Context, err: unknown): Promise<number> {
-  const { toIotctlError } = await import('./failure.js');
-  const error = toIotctlError(err);
+  const { toIotctlError } = await import('../aws/errors.js');
+  const settings = await ctx.settings().catch(() => undefined);
+  const error = toIotctlError(err, { endpoint: settings?.get('endpoint-url'), requestTimeout: settings?.get('request-timeout') });
   ctx.out.error(error);
   if (ctx.globals.debug) {
     const stack = (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack;
@@ -177,10 +181,26 @@ async function reportFailure(ctx: import('./context.js').Context, err: unknown):
   return error.exitCode;
 }
 
-/** The process entry (bin/iotctl.js): signals, stream errors, exit code. */
-export async function main(): Promise<void> {
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+/**
+ * The process entry (bin/iotctl.js) and its one exit: once the command has
+ * its exit code, the process ends, whatever native handles (the device SDK's
+ * reconnecting client, a connect attempt we gave up on) are still open.
+ */
+export async function main(): Promise<never> {
   const controller = new AbortController();
   let interrupts = 0;
+  const exit = async (code: number): Promise<never> => {
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(code);
+  };
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
@@ -198,5 +218,5 @@ export async function main(): Promise<void> {
   const { processStreams } = await import('../io/streams.js');
   const code = await run(process.argv.slice(2), processStreams(), { signal: controller.signal });
   // A command that handles the signal says what it means (tail: 130; local start: a clean stop is 0).
-  process.exitCode = code;
+  return exit(code);
 }

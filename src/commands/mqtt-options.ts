@@ -66,7 +66,7 @@ export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, e
           if (!r.endpointAddress) throw new Error('DescribeEndpoint returned no address');
           return r.endpointAddress;
         } catch (err) {
-          const { toIotctlError } = await import('../cli/failure.js');
+          const { toIotctlError } = await import('../aws/errors.js');
           const e = toIotctlError(err);
           throw new IotctlError(e.code, `Cannot find the MQTT data endpoint with DescribeEndpoint: ${e.message}`, {
             exitCode: e.exitCode,
@@ -123,8 +123,6 @@ export function connector(ctx: Context, spec: ConnectionSpec): () => Promise<Mqt
       signal: ctx.signal,
       log: (line) => ctx.out.log(line),
       sdkLogging: ctx.globals.debug,
-      // When run as the CLI (not in-process by tests), a native client left behind may not hold the exit.
-      ownsProcess: ctx.streams.stdout === (process.stdout as unknown),
     });
   };
 }

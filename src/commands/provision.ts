@@ -190,7 +190,7 @@ interface FleetOutcome {
 async function runFleet(ctx: Context, plans: ProvisionPlan[], env: ProvisionEnvironment, options: Options): Promise<number> {
   const { provision } = await import('../identity/provision.js');
   const { mapBounded } = await import('../identity/fleet.js');
-  const { toIotctlError } = await import('../cli/failure.js');
+  const { toIotctlError } = await import('../aws/errors.js');
   const concurrency = options.concurrency ? parsePositiveInt(options.concurrency, '--concurrency') : 8;
   // Created once up front, so parallel runs do not race to create the shared policy.
   const { ensurePolicy } = await import('../policy/ensure.js');

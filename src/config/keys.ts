@@ -16,6 +16,7 @@ export interface SettingSpec {
 const oneOf = (...values: string[]) => (v: string) => (values.includes(v) ? undefined : `must be one of: ${values.join(', ')}`);
 const url = (v: string) => (/^https?:\/\/[^\s/]+/.test(v) ? undefined : 'must be an http:// or https:// URL');
 const port = (v: string) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'must be a port number (1-65535)');
+const duration = (v: string) => (/^\s*(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)\s*$/.test(v) ? undefined : 'must be a duration such as 30s, 2m or 500ms');
 const region = (v: string) => (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v) ? undefined : 'must look like an AWS region, e.g. us-east-1');
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -30,6 +31,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'identity-pool-id', description: 'Cognito identity pool for --auth cognito', validate: (v) => (/^[\w-]+:[0-9a-f-]+$/.test(v) ? undefined : 'must look like us-east-1:<uuid>') },
   { name: 'access-key-id', description: 'access key id (only for the local IoT Core profile)' },
   { name: 'secret-access-key', description: 'secret access key (only for the local IoT Core profile)', secret: true },
+  { name: 'request-timeout', description: 'how long an AWS API call may wait for an answer (default 60s, like the AWS CLI)', validate: duration },
   { name: 'local-data-dir', description: 'data directory of the local IoT Core' },
 ];
 

@@ -23,6 +23,11 @@ export interface ErrorOptions {
   cause?: unknown;
   /** Extra machine-readable fields shown in --json error output. */
   details?: Record<string, unknown>;
+  /**
+   * The state of a resource forbids the operation (attached, active, old versions):
+   * the CLI suggests the same command with --force where the command has it.
+   */
+  conflict?: boolean;
 }
 
 export class IotctlError extends Error {
@@ -30,6 +35,7 @@ export class IotctlError extends Error {
   readonly hint?: string;
   readonly exitCode: ExitCode;
   readonly details?: Record<string, unknown>;
+  readonly conflict: boolean;
 
   constructor(code: string, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -38,6 +44,7 @@ export class IotctlError extends Error {
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.FAILURE;
     this.details = options.details;
+    this.conflict = options.conflict === true;
   }
 }
 

@@ -31,6 +31,7 @@ import { localLoginProvider, localLoginValidator } from './cognito/local-login.j
 import type { LoginValidators } from './cognito/logins.js';
 import type { CertificateAuthority } from '../pki/ca.js';
 import { IotctlError } from '../core/errors.js';
+import { LOCAL_IOT_CORE_SERVICE } from '../core/local.js';
 
 export const DEFAULT_PORTS = { http: 4580, mqtt: 4581, ws: 4582 } as const;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -205,7 +206,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     auth: authenticator,
     maxBodyBytes: limits.maxBodyBytes,
     authorize: options.authorize ?? roleAuthorizer(arns),
-    health: () => ({ status: 'ok', pid: process.pid, region, accountId, startedAt, dataDir, ...dataPlane, logFile }),
+    health: () => ({ status: 'ok', service: LOCAL_IOT_CORE_SERVICE, pid: process.pid, region, accountId, startedAt, dataDir, ...dataPlane, logFile }),
     logRequest: options.log?.request,
     logError: options.log?.error,
   });

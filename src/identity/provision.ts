@@ -246,7 +246,7 @@ async function rollBack(cause: unknown, undo: Undo[]): Promise<IotctlError> {
       leftOver.push(`${step.what} FAILED (${(err as Error).message})`);
     }
   }
-  const { toIotctlError } = await import('../cli/failure.js');
+  const { toIotctlError } = await import('../aws/errors.js');
   const original = toIotctlError(cause);
   const rolledBack = undone.length > 0 ? ` Rolled back: ${undone.join('; ')}.` : ' Nothing had been created.';
   const stuck = leftOver.length > 0 ? ` Could NOT roll back: ${leftOver.join('; ')}.` : '';

@@ -1,4 +1,4 @@
-import { type IotctlError, usageError } from '../core/errors.js';
+import { ExitCode, IotctlError, usageError } from '../core/errors.js';
 import { colorLevel } from './color.js';
 import { colorsFor, type Colors } from './colors.js';
 import type { Streams, OutStream } from './streams.js';
@@ -9,6 +9,8 @@ export interface OutputOptions {
   verbose: boolean;
   debug: boolean;
   color: boolean;
+  /** Aborted on Ctrl-C / SIGTERM: ends an open prompt. */
+  signal?: AbortSignal;
 }
 
 export interface Spinner {
@@ -30,6 +32,7 @@ export class Output {
   readonly quiet: boolean;
   readonly verbose: boolean;
   readonly debug: boolean;
+  private readonly signal?: AbortSignal;
   /** Colours for stdout. */
   readonly c: Colors;
   /** Colours for stderr. */
@@ -44,6 +47,7 @@ export class Output {
     this.quiet = options.quiet;
     this.verbose = options.verbose || options.debug;
     this.debug = options.debug;
+    this.signal = options.signal;
     this.c = colors.stdout;
     this.ce = colors.stderr;
   }
@@ -149,26 +153,38 @@ export class Output {
    * Asks for a missing value on a TTY. Without a TTY it fails with an error
    * naming the flag, so a prompt never blocks a pipeline.
    */
+  /** Ctrl-C at an inquirer prompt (it reads the key itself, so no SIGINT arrives): exit 130, not "Internal error". */
+  private async asking<T>(ask: () => Promise<T>): Promise<T> {
+    try {
+      return await ask();
+    } catch (err) {
+      const name = (err as Error)?.name;
+      if (name === 'ExitPromptError' || name === 'AbortPromptError') {
+        throw new IotctlError('INTERRUPTED', 'Interrupted; nothing was changed by this prompt.', { exitCode: ExitCode.INTERRUPTED });
+      }
+      throw err;
+    }
+  }
+
   async prompt(question: { flag: string; message: string; default?: string; validate?: (v: string) => true | string }): Promise<string> {
     if (!this.canPrompt) {
       throw usageError('MISSING_VALUE', `${question.message.replace(/[:?]\s*$/, '')} is required.`, `pass ${question.flag}`);
     }
     const { input } = await import('@inquirer/prompts');
-    return input(
-      { message: question.message, default: question.default, validate: question.validate },
-      { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream },
+    return this.asking(() =>
+      input({ message: question.message, default: question.default, validate: question.validate }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream, signal: this.signal }),
     );
   }
 
   async confirm(message: string, flag: string): Promise<boolean> {
     if (!this.canPrompt) throw usageError('CONFIRMATION_REQUIRED', `${message} needs confirmation.`, `pass ${flag}`);
     const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message, default: false }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
+    return this.asking(() => confirm({ message, default: false }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream, signal: this.signal }));
   }
 
   async choose<T extends string>(message: string, flag: string, choices: { name: string; value: T; description?: string }[], defaultValue?: T): Promise<T> {
     if (!this.canPrompt) throw usageError('MISSING_VALUE', `${message.replace(/[:?]\s*$/, '')} is required.`, `pass ${flag}`);
     const { select } = await import('@inquirer/prompts');
-    return select({ message, choices, default: defaultValue }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream });
+    return this.asking(() => select({ message, choices, default: defaultValue }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream, signal: this.signal }));
   }
 }

@@ -201,8 +201,9 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
   while (inflight > 0 && performance.now() < deadline) {
     await (signal.aborted ? Promise.race([drained(0), sleep(Math.max(0, deadline - performance.now()))]) : drained(0));
   }
-  // QoS 0 messages are "done" when written; the broker has them all once it answers a flush.
-  if (qos === 0 && published > 1 && !firstError && !signal.aborted) await flushPoint().then(() => flushing);
+  // QoS 0 messages are "done" when written; the broker has them all once it answers a flush, and a broker
+  // that refuses one (MQTT 3.1.1: by closing the connection) has done so before it answers.
+  if (qos === 0 && published > 0 && !firstError && !signal.aborted) await flushPoint().then(() => flushing);
   signal.removeEventListener('abort', onAbort);
 
   const durationMs = performance.now() - started;

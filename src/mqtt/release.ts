@@ -11,10 +11,9 @@
  *   earlier (--connect-timeout, or the TLS probe named the cause), the native
  *   connection stays until then.
  *
- * For the second case, and as a backstop for the first, a process that is
- * the CLI itself (not a test runner calling run() in-process) exits as soon as
- * main() has recorded the exit code. The timer is unref'd: when nothing native
- * lingers, the process ends on its own before it fires.
+ * cli/main.ts ends the process once the command has its exit code, so neither
+ * holds the CLI; the collection below frees the MQTT 5 client where iotctl
+ * runs in-process (the demo's world, tests).
  */
 let gc: (() => void) | undefined;
 
@@ -34,16 +33,4 @@ export function collectReleasedClients(): void {
     setImmediate(run).unref();
     for (const ms of [50, 250, 1000]) setTimeout(run, ms).unref();
   })();
-}
-
-let armed = false;
-
-/** Exit as soon as process.exitCode is set: main() sets it once the command has returned. */
-export function exitWhenCommandEnds(): void {
-  if (armed) return;
-  armed = true;
-  const timer = setInterval(() => {
-    if (process.exitCode !== undefined) process.exit();
-  }, 25);
-  timer.unref();
 }

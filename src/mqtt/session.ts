@@ -22,7 +22,6 @@ import {
 } from './diagnostics.js';
 import { checkTlsMaterial, type TlsMaterial } from './preflight.js';
 import { isFailure } from './reason-codes.js';
-import { exitWhenCommandEnds } from './release.js';
 import type { ProbeResult } from './tls-probe.js';
 import type { Driver, DriverFailure } from './driver-crt.js';
 import type { ConnectionSpec, IncomingMessage, MqttSession, OutgoingMessage, QoS, SessionInfo, SessionOptions } from './types.js';
@@ -102,10 +101,8 @@ class Session implements MqttSession {
     this.log(`connecting to ${spec.endpoint}:${spec.port} (MQTT ${spec.mqtt === 5 ? '5' : '3.1.1'}, ${spec.auth}) as ${spec.clientId}`);
     const outcome = await this.race(driver);
     if (outcome.kind !== 'connected') {
-      if (outcome.kind !== 'failed') {
-        driver.abandon();
-        if (this.options.ownsProcess) exitWhenCommandEnds();
-      }
+      // A connect attempt cannot be cancelled; the process exits without waiting for it (cli/main.ts).
+      if (outcome.kind !== 'failed') driver.abandon();
       this.closed = true;
       throw outcome.error;
     }
@@ -174,7 +171,7 @@ class Session implements MqttSession {
     const { spec } = this;
     this.log(`connect failed: ${f.message}`);
     if (f.credentialsError !== undefined) {
-      const { toIotctlError } = await import('../cli/failure.js');
+      const { toIotctlError } = await import('../aws/errors.js');
       return toIotctlError(f.credentialsError);
     }
     if (f.connack?.code === 0x84) return unsupportedVersion(this.where);
@@ -299,8 +296,6 @@ class Session implements MqttSession {
     this.messageHandler = undefined;
     this.failPending(sessionClosed());
     await driver?.stop();
-    // The MQTT 5 client may hold the event loop until it is collected (release.ts).
-    if (this.spec.mqtt === 5 && this.options.ownsProcess) exitWhenCommandEnds();
   }
 }
 

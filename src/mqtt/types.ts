@@ -121,10 +121,4 @@ export interface SessionOptions {
   log?: (line: string) => void;
   /** --debug: the device SDK's own log on stderr. */
   sdkLogging?: boolean;
-  /**
-   * This process is the CLI itself (not a test runner): when a native client
-   * is left behind (a connect we gave up on), the process may exit as soon as
-   * the command has set its exit code. See release.ts.
-   */
-  ownsProcess?: boolean;
 }

@@ -4,7 +4,7 @@ import type { Context } from '../../../cli/context.js';
 import { collect, parseKeyValues } from '../../../cli/options.js';
 import { usageError } from '../../../core/errors.js';
 import { formatPairs } from '../../../io/table.js';
-import { isLocalEndpoint } from '../../../aws/target.js';
+import { isLocalIotCore } from '../../../aws/target.js';
 import type { PoolRoleKind } from '../../../cognito/roles.js';
 
 interface Options {
@@ -49,7 +49,7 @@ export async function run(ctx: Context, args: unknown[], options: Options): Prom
     if (arn && !ROLE_ARN.test(arn)) throw usageError('INVALID_ROLE_ARN', `"${arn}" is not an IAM role ARN.`, 'e.g. arn:aws:iam::123456789012:role/my-role');
   }
   const target = await ctx.awsTarget();
-  const local = isLocalEndpoint(target.endpoint);
+  const local = await isLocalIotCore(target);
   const providers = parseKeyValues(options.loginProvider, '--login-provider');
   const identityProviders = Object.entries(providers).map(([ProviderName, ClientId]) => ({ ProviderName, ClientId, ServerSideTokenCheck: false }));
   if (local && options.localLogins) {
