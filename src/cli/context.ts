@@ -1,6 +1,7 @@
 import { Output } from '../io/output.js';
 import { parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
+import { iotctlCommand } from '../core/shell.js';
 import type { Streams } from '../io/streams.js';
 import type { ConfigFile } from '../config/store.js';
 import type { ResolvedSettings, SettingFlags } from '../config/settings.js';
@@ -41,6 +42,33 @@ export class Context {
 
   get env(): NodeJS.ProcessEnv {
     return this.streams.env;
+  }
+
+  /**
+   * The global flags of this command line that pick the profile and control
+   * plane (--profile, --region, --endpoint-url): a printed hint carries them,
+   * so it runs as printed.
+   */
+  reachWords(): string[] {
+    const g = this.globals;
+    return [
+      ...(g.profile ? ['--profile', g.profile] : []),
+      ...(g.region ? ['--region', g.region] : []),
+      ...(g.endpointUrl ? ['--endpoint-url', g.endpointUrl] : []),
+    ];
+  }
+
+  /** `iotctl <reach flags> <words>`, quoted for a shell: a command line to print in a hint. */
+  iotctl(...words: string[]): string {
+    return iotctlCommand([...this.reachWords(), ...words]);
+  }
+
+  /**
+   * Use this profile unless the user chose one (--profile, IOTCTL_PROFILE): a
+   * device folder names the profile it was provisioned with. Call before settings are read.
+   */
+  preferProfile(name: string | undefined): void {
+    if (name && !this.globals.profile && !this.env.IOTCTL_PROFILE) this.globals.profile = name;
   }
 
   /** The config file, read once. */

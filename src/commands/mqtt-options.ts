@@ -58,6 +58,7 @@ export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, e
     flags,
     {
       setting: (name) => settings.get(name),
+      reach: ctx.reachWords(),
       readDevice: async (dir) => (await import('../device/folder.js')).readDeviceFolder(dir),
       discoverEndpoint: async () => {
         try {

@@ -7,6 +7,7 @@ import { usageError, ExitCode } from '../core/errors.js';
 import { POLICY_NAME, THING_NAME, THING_TYPE_NAME } from '../core/names.js';
 import { readUserFile } from '../io/files.js';
 import { formatPairs, formatTable } from '../io/table.js';
+import { iotctlCommand } from '../core/shell.js';
 import { addKeyTypeOptions, describeSpec, keyFormatFrom, keySpecFrom, type KeyTypeOptions } from '../identity/keys.js';
 import type { PolicyChoice, ProvisionEnvironment, ProvisionPlan, ProvisionResult } from '../identity/provision.js';
 import { parseAttributes } from './thing/attributes.js';
@@ -158,6 +159,8 @@ async function environment(ctx: Context, options: Options): Promise<ProvisionEnv
     mqttPort: Number(settings.get('mqtt-port') ?? 8883),
     rootCa: async () => rootCaFor(settings, options.rootCa).pem,
     step: async (title, work) => work(),
+    profile: settings.profile,
+    command: (...words) => ctx.iotctl(...words),
   };
 }
 
@@ -172,11 +175,13 @@ async function runOne(ctx: Context, plan: ProvisionPlan, env: ProvisionEnvironme
         ['certificate', `${r.certificateId} (ACTIVE)`],
         ['policy', `${r.policyName}${r.created.policy ? ' (created)' : ' (existing)'}`],
         ['endpoint', `${r.endpoint}:${r.port}`],
+        ['client id', r.clientId],
         ['folder', `${r.outDir} (certificate.pem, private.key 0600, root-ca.pem, device.json)`],
-        ['next', `iotctl sub 'things/${r.thingName}/#' --device ${path.relative(process.cwd(), r.outDir) || '.'}`],
+        ['next', r.suggestedFilter ? iotctlCommand(['sub', r.suggestedFilter, '--device', path.relative(process.cwd(), r.outDir) || '.']) : undefined],
       ]),
     ].join('\n'),
   );
+  if (!result.connectAllowed) ctx.out.warn(`the policy ${result.policyName} allows no client id iotctl could find for ${result.thingName}; connect with --client-id <an id the policy allows>.`);
   return ExitCode.OK;
 }
 

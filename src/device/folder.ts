@@ -23,6 +23,13 @@ export interface DeviceManifest {
   certificateId?: string;
   certificateArn?: string;
   policyName?: string;
+  /** The iotctl profile it was provisioned with: `policy test --device` looks its policies up there. */
+  profile?: string;
+  /**
+   * Client ids the device's policy lets it use besides its own: sessions that run beside the
+   * device (pub, sub, tail) connect as `<clientId>-<role>-<random>` only when true.
+   */
+  extraClientIds?: boolean;
 }
 
 /** The manifest with file names resolved against the folder. */

@@ -7,6 +7,8 @@ import { exists, writeFileAtomic } from '../io/files.js';
 import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
 import { thingPrincipals } from '../aws/principals.js';
 import { sameDocument } from '../policy/ensure.js';
+import { deviceAccess, type DeviceAccess } from './client-ids.js';
+import { iotctlCommand } from '../core/shell.js';
 
 /**
  * One-shot provisioning of a device: key and CSR made locally, certificate
@@ -42,6 +44,10 @@ export interface ProvisionEnvironment {
   rootCa: () => Promise<string>;
   /** Runs one named step (a spinner on a TTY). */
   step: <T>(title: string, work: () => Promise<T>) => Promise<T>;
+  /** The iotctl profile in use, remembered in device.json for `policy test --device`. */
+  profile?: string;
+  /** Formats an iotctl command line for a hint (with the flags that reach this control plane). */
+  command?: (...words: string[]) => string;
 }
 
 export interface ProvisionResult {
@@ -53,6 +59,12 @@ export interface ProvisionResult {
   endpoint: string;
   port: number;
   outDir: string;
+  /** The client id written to device.json: one the policy allows. */
+  clientId: string;
+  /** A topic filter the policy lets the device subscribe to (for the `next:` hint). */
+  suggestedFilter?: string;
+  /** False when iotctl found no client id the policy allows (the device cannot connect as it is). */
+  connectAllowed: boolean;
   files: { certificate: string; privateKey: string; rootCa: string; manifest: string };
   created: { thing: boolean; policy: boolean };
   /** True when the device was already provisioned and nothing changed. */
@@ -71,6 +83,8 @@ type Sdk = typeof import('@aws-sdk/client-iot');
 interface ExistingState {
   thingExists: boolean;
   policyExists: boolean;
+  /** The document of the policy the device gets (the existing one, or the one to create). */
+  policyDocument?: string;
   /** Set when the folder already holds this thing's active certificate. */
   alreadyProvisioned?: ProvisionResult;
 }
@@ -100,19 +114,19 @@ async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment)
     if (active.length > 0) {
       const existing = await readExistingManifest(plan.outDir);
       if (existing && active.includes(existing.certificateId ?? '')) {
-        return { thingExists: true, policyExists: Boolean(policy), alreadyProvisioned: resultFromManifest(plan, existing, thing.thingArn) };
+        return { thingExists: true, policyExists: Boolean(policy), alreadyProvisioned: resultFromManifest(plan, existing, thing.thingArn, undefined) };
       }
       throw new IotctlError(
         'ALREADY_PROVISIONED',
         `The thing ${plan.thingName} already has an ACTIVE certificate (${active.join(', ')}); provisioning again would create a second one.`,
-        { exitCode: ExitCode.FAILURE, hint: `keep using its device folder, or retire the old certificate first: iotctl cert delete ${active[0]} --force` },
+        { exitCode: ExitCode.FAILURE, hint: `keep using its device folder, or retire the old certificate first: ${(env.command ?? ((...w: string[]) => iotctlCommand(w)))('cert', 'delete', active[0]!, '--force')}` },
       );
     }
   }
   if (!plan.force && (await folderHasFiles(plan.outDir))) {
     throw usageError('OUTPUT_EXISTS', `The folder ${plan.outDir} already holds files.`, 'pass --force to replace them, or choose --out-dir');
   }
-  return { thingExists: Boolean(thing), policyExists: Boolean(policy) };
+  return { thingExists: Boolean(thing), policyExists: Boolean(policy), policyDocument: plan.policy.document ?? policy?.policyDocument };
 }
 
 async function activeCertificates(sdk: Sdk, iot: IoTClient, thingName: string): Promise<string[]> {
@@ -196,11 +210,14 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
       return found.endpointAddress!;
     });
     const rootCa = await env.rootCa();
+    // The client id the device's policy lets it use (its thing name, or e.g. <homeId>-<thing> under the home template).
+    const account = certificateArn.split(':')[4] ?? '*';
+    const access = deviceAccess(state.policyDocument ?? '{}', { thingName: plan.thingName, region: env.region, account });
 
     const manifest: DeviceManifest = {
       version: 1,
       thingName: plan.thingName,
-      clientId: plan.thingName,
+      clientId: access.clientId,
       endpoint,
       port: env.mqttPort,
       region: env.region,
@@ -210,6 +227,8 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
       certificateId,
       certificateArn,
       policyName: plan.policy.name,
+      profile: env.profile,
+      extraClientIds: access.extraClientIds,
     };
     // Pushed first: a write that fails halfway still has its partial files removed.
     undo.push({ what: `files in ${plan.outDir} removed`, run: () => removeDeviceFiles(plan.outDir) });
@@ -225,7 +244,7 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
     await step('Activating the certificate', () => iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' })));
 
     return {
-      ...resultFromManifest(plan, manifest, thingArn),
+      ...resultFromManifest(plan, manifest, thingArn, access),
       created: { thing: !state.thingExists, policy: !state.policyExists },
       unchanged: false,
     };
@@ -298,7 +317,7 @@ async function readExistingManifest(dir: string): Promise<DeviceManifest | undef
   }
 }
 
-function resultFromManifest(plan: ProvisionPlan, m: DeviceManifest, thingArn: string | undefined): ProvisionResult {
+function resultFromManifest(plan: ProvisionPlan, m: DeviceManifest, thingArn: string | undefined, access: DeviceAccess | undefined): ProvisionResult {
   const at = (f: string) => path.join(plan.outDir, f);
   return {
     thingName: m.thingName,
@@ -309,6 +328,9 @@ function resultFromManifest(plan: ProvisionPlan, m: DeviceManifest, thingArn: st
     endpoint: m.endpoint,
     port: m.port,
     outDir: plan.outDir,
+    clientId: m.clientId,
+    suggestedFilter: access?.filter,
+    connectAllowed: access?.connectAllowed ?? true,
     files: { certificate: at(m.certificateFile), privateKey: at(m.privateKeyFile), rootCa: at(m.rootCaFile), manifest: at(DEVICE_FILE) },
     created: { thing: false, policy: false },
     unchanged: true,

@@ -6,6 +6,7 @@
  * command checks it. Pure: no SDK, no I/O.
  */
 import { ExitCode, IotctlError } from '../core/errors.js';
+import { iotctlCommand } from '../core/shell.js';
 import { reasonText, isAuthorizationFailure, type PacketKind } from './reason-codes.js';
 import type { AuthMode } from './types.js';
 
@@ -21,11 +22,6 @@ export function crtErrorName(err: unknown): string | undefined {
   return /\b(AWS_[A-Z0-9_]+)\b/.exec(text)?.[1];
 }
 
-/** Single-quotes a shell word when it needs it (topics often hold #, $ or spaces). */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export interface DenialContext {
   clientId: string;
@@ -35,6 +31,11 @@ export interface DenialContext {
   /** Topic (publish) or topic filter (subscribe). */
   topic?: string;
   retain?: boolean;
+  /**
+   * Flags for `iotctl policy test` that name the principal and where its policies are
+   * (`--device ./pi01`, or `--profile local --principal <arn>`), so the printed check runs as printed.
+   */
+  checkWith?: string[];
 }
 
 /** `iotctl policy test ...` that decides the same request against the principal's policies. */
@@ -42,7 +43,7 @@ export function policyTestCommand(op: Operation, ctx: DenialContext): string {
   const principal = ctx.principal ?? (ctx.auth === 'mtls' ? '<certificate ARN or id>' : '<Cognito identity id>');
   const resource = op === 'connect' ? ctx.clientId : (ctx.topic ?? '<topic>');
   const action = op === 'publish' && ctx.retain ? 'iot:RetainPublish' : ACTION[op];
-  return ['iotctl policy test', '--principal', shellQuote(principal), '--action', action, '--resource', shellQuote(resource), '--client-id', shellQuote(ctx.clientId)].join(' ');
+  return iotctlCommand(['policy', 'test', ...(ctx.checkWith ?? ['--principal', principal]), '--action', action, '--resource', resource, '--client-id', ctx.clientId]);
 }
 
 function what(op: Operation, ctx: DenialContext): string {
@@ -57,18 +58,24 @@ function otherCauses(op: Operation, ctx: DenialContext): string {
       ? 'other causes: the certificate is not registered or not ACTIVE, or another client uses this client id'
       : 'other causes: the credentials are not allowed iot:Connect, or another client uses this client id';
   }
-  return op === 'publish' ? 'other causes: a reserved topic ($aws/...) you may not publish to' : 'other causes: too many subscriptions on this connection (AWS allows 50)';
+  return op === 'publish' ? 'the topic may be a reserved one ($aws/...) you may not publish to' : 'AWS also closes a connection with too many subscriptions (50)';
 }
 
 /**
- * The server closed the connection right after `op` (MQTT 3.1.1 on AWS IoT
- * answers a denial that way): "most likely denied", with the check command.
+ * The server closed the connection while `op` awaited its answer. On MQTT 3.1.1
+ * AWS IoT refuses an unauthorized PUBLISH or SUBSCRIBE exactly that way, so
+ * for those the denial is stated; a closed CONNECT has other causes too (an
+ * unregistered certificate), so there it stays "most likely".
  */
 export function likelyDenied(op: Operation, ctx: DenialContext, afterMs?: number): IotctlError {
   const when = afterMs === undefined ? '' : ` (${Math.round(afterMs)} ms later)`;
   const packet = op.toUpperCase();
   const target = op === 'connect' ? '' : ` to "${ctx.topic}"`;
-  return new IotctlError('LIKELY_DENIED', `The server closed the connection right after ${packet}${target}${when}: most likely ${what(op, ctx)} was denied.`, {
+  const message =
+    op === 'connect'
+      ? `The server closed the connection in answer to CONNECT: most likely ${what(op, ctx)} was denied.`
+      : `The server closed the connection in answer to ${packet}${target}${when} instead of acknowledging it: on MQTT 3.1.1 that is how AWS IoT refuses it, so ${what(op, ctx)} was denied.`;
+  return new IotctlError('DENIED_BY_HANGUP', message, {
     exitCode: ExitCode.DENIED,
     hint: `${otherCauses(op, ctx)}; check the policy with: ${policyTestCommand(op, ctx)}`,
     details: { operation: op, clientId: ctx.clientId, topic: ctx.topic },

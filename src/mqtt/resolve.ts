@@ -49,6 +49,8 @@ export interface ResolveDeps {
   cognito?(identityPoolId: string, login: string[] | undefined): Promise<{ credentials: CredentialSource; identityId: string; region?: string }>;
   randomClientId?(): string;
   log?(line: string): void;
+  /** The global flags that reach the control plane in use (--profile local ...), for printed `policy test` checks. */
+  reach?: string[];
 }
 
 export const DEFAULT_MTLS_PORT = 8883;
@@ -150,15 +152,17 @@ function requireClientId(id: string): string {
 }
 
 /**
- * The default client id. A device folder names the device's own (its thing
- * name): `pub` uses it, while `sub` and `tail`, which usually run beside the
- * device's own connection, add a suffix, because AWS IoT closes the older of
- * two connections with one client id. The device template allows <thing>-*.
+ * The default client id. A device folder names the device's own: pub, sub and
+ * tail run beside the device's own connection, so they add a suffix
+ * (`<id>-pub-<random>`), because AWS IoT closes the older of two connections
+ * with one client id; but only where the device's policy allows it
+ * (device.json's extraClientIds, found at provisioning; the device template
+ * allows <thing>-*). A Cognito identity id gets the suffix too.
  */
-export function defaultClientId(deviceClientId: string | undefined, role: SessionRole | undefined, random: () => string): string {
-  if (!deviceClientId) return random();
-  if (role === 'sub' || role === 'tail') return `${deviceClientId}-${role}-${random().slice(-4)}`;
-  return deviceClientId;
+export function defaultClientId(baseClientId: string | undefined, role: SessionRole | undefined, random: () => string, suffixAllowed = true): string {
+  if (!baseClientId) return random();
+  if (role && suffixAllowed) return `${baseClientId}-${role}-${random().slice(-4)}`;
+  return baseClientId;
 }
 
 export async function resolveConnection(
@@ -205,12 +209,14 @@ export async function resolveConnection(
     port,
     auth,
     mqtt,
-    clientId: flags.clientId ? requireClientId(flags.clientId) : defaultClientId(device?.clientId, extra.role, deps.randomClientId ?? randomClientId),
+    clientId: flags.clientId ? requireClientId(flags.clientId) : defaultClientId(device?.clientId, extra.role, deps.randomClientId ?? randomClientId, device?.extraClientIds !== false),
     caFile: flags.ca ?? device?.rootCaPath ?? deps.setting('ca-file'),
     connectTimeoutMs: flags.connectTimeout ? parsePositiveDuration(flags.connectTimeout, '--connect-timeout') : DEFAULT_CONNECT_TIMEOUT_MS,
     keepAliveSeconds: extra.keepAliveSeconds,
     principal: device?.certificateArn ?? device?.certificateId,
   };
+  // The printed `policy test` check: the device folder knows its principal and profile; otherwise the principal on this control plane.
+  spec.checkWith = flags.device ? ['--device', flags.device] : [...(deps.reach ?? [])];
   if (auth === 'mtls') {
     spec.certFile = flags.cert ?? device?.certificatePath;
     spec.keyFile = flags.key ?? device?.privateKeyPath;
@@ -225,6 +231,7 @@ export async function resolveConnection(
       // Policies for app users commonly allow client/${cognito-identity.amazonaws.com:sub} (the templates also <sub>-*).
       if (!flags.clientId) spec.clientId = defaultClientId(identity.identityId, extra.role, deps.randomClientId ?? randomClientId);
       spec.principal = identity.identityId;
+      spec.checkWith = [...(deps.reach ?? []), '--principal', identity.identityId];
       source = identity;
     } else source = await deps.sigv4();
     const { credentials, region } = source;

@@ -80,7 +80,9 @@ class Session implements MqttSession {
 
   private denial(extra: Partial<DenialContext> = {}): DenialContext {
     const principal = this.spec.principal ?? this.material.certificateId;
-    return { clientId: this.spec.clientId, auth: this.spec.auth, principal, ...extra };
+    const named = this.spec.checkWith?.some((w) => w === '--device' || w === '--principal');
+    const checkWith = principal && !named ? [...(this.spec.checkWith ?? []), '--principal', principal] : this.spec.checkWith;
+    return { clientId: this.spec.clientId, auth: this.spec.auth, principal, checkWith, ...extra };
   }
 
   private log(line: string): void {

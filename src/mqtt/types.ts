@@ -43,6 +43,8 @@ export interface ConnectionSpec {
   keepAliveSeconds?: number;
   /** For diagnostics: the principal (certificate ARN or id) to name in `iotctl policy test`. */
   principal?: string;
+  /** For diagnostics: the `iotctl policy test` flags that find this principal's policies (see DenialContext.checkWith). */
+  checkWith?: string[];
 }
 
 export interface UserProperty {

@@ -55,14 +55,14 @@ describe('--auth cognito', () => {
     const guest = await identityOf();
     const denied = await cli(['pub', `users/${guest}/x`, 'nope', ...cognito()]);
     expect(denied.code).toBe(3);
-    expect(denied.stderr).toMatch(/most likely iot:Publish .* was denied/);
+    expect(denied.stderr).toMatch(/so iot:Publish .* was denied/);
   });
 
   it('a signed-in user is denied until registered, then connects with their identity id', async () => {
     const identity = await identityOf('local=carol');
     const before = await cli(['pub', `users/${identity}/hello`, 'hi', ...cognito('--login', 'local=carol')]);
     expect(before.code, before.stderr).toBe(3);
-    expect(before.stderr).toMatch(/CONNECT: most likely iot:Connect for client id "us-east-1:[0-9a-f-]+" was denied/);
+    expect(before.stderr).toMatch(/CONNECT: most likely iot:Connect for client id "us-east-1:[0-9a-f-]+-pub-[0-9a-f]{4}" was denied/);
     expect((await cli(['cognito', 'register', '--identity-id', identity])).code).toBe(0);
     const sub = cli(['sub', `users/${identity}/#`, ...cognito('--login', 'local=carol'), '--count', '1', '--timeout', '10s']);
     await publishUntil(sub, ['pub', `users/${identity}/hello`, 'hi', '--qos', '1', ...cognito('--login', 'local=carol')]);
@@ -104,9 +104,10 @@ describe('--auth cognito', () => {
 });
 
 describe('default client ids', () => {
-  it("sub and tail add a suffix to a device's or identity's client id, so they do not take over its own connection", () => {
+  it("pub, sub and tail add a suffix to a device's or identity's client id where the policy allows it, so they do not take over its own connection", () => {
     const random = () => 'iotctl-0a1b2c3d4e';
-    expect(defaultClientId('pi01', 'pub', random)).toBe('pi01');
+    expect(defaultClientId('pi01', 'pub', random)).toBe('pi01-pub-3d4e');
+    expect(defaultClientId('pi01', 'pub', random, false)).toBe('pi01');
     expect(defaultClientId('pi01', 'sub', random)).toBe('pi01-sub-3d4e');
     expect(defaultClientId('pi01', 'tail', random)).toBe('pi01-tail-3d4e');
     expect(defaultClientId(undefined, 'sub', random)).toBe('iotctl-0a1b2c3d4e');

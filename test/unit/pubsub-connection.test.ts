@@ -4,7 +4,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IotctlError } from '../../src/core/errors.js';
 import type { DeviceFolder } from '../../src/device/folder.js';
-import { connectFailure, crtErrorName, likelyDenied, policyTestCommand, refused, shellQuote, tlsFailure } from '../../src/mqtt/diagnostics.js';
+import { connectFailure, crtErrorName, likelyDenied, policyTestCommand, refused, tlsFailure } from '../../src/mqtt/diagnostics.js';
+import { shellQuote } from '../../src/core/shell.js';
 import { checkTlsMaterial } from '../../src/mqtt/preflight.js';
 import { parseEndpoint, regionFromHost, resolveConnection, type ResolveDeps } from '../../src/mqtt/resolve.js';
 import { classifyTlsError } from '../../src/mqtt/tls-probe.js';
@@ -36,15 +37,20 @@ describe('diagnostics', () => {
     expect(policyTestCommand('publish', { ...ctx, topic: 'dt/x', retain: true })).toContain('--action iot:RetainPublish --resource dt/x');
     expect(policyTestCommand('publish', { clientId: 'c', auth: 'mtls', topic: 't' })).toContain("--principal '<certificate ARN or id>'");
     expect(policyTestCommand('publish', { clientId: 'c', auth: 'sigv4', topic: 't' })).toContain("--principal '<Cognito identity id>'");
+    // A device folder or the command line's profile goes into the check, so it runs as printed.
+    expect(policyTestCommand('publish', { ...ctx, topic: 't', checkWith: ['--device', './pi01'] })).toBe('iotctl policy test --device ./pi01 --action iot:Publish --resource t --client-id pi01');
+    expect(policyTestCommand('connect', { ...ctx, checkWith: ['--profile', 'local', '--principal', 'arn:x'] })).toBe('iotctl policy test --profile local --principal arn:x --action iot:Connect --resource pi01 --client-id pi01');
   });
 
-  it('says which operation was most likely denied when the server hangs up', () => {
+  it('says which operation was denied when the server hangs up (for CONNECT, which one most likely was)', () => {
     const e = likelyDenied('publish', { ...ctx, topic: 'dt/other' }, 12);
     expect(e.exitCode).toBe(3);
-    expect(e.message).toBe('The server closed the connection right after PUBLISH to "dt/other" (12 ms later): most likely iot:Publish on "dt/other" for client id "pi01" was denied.');
+    expect(e.message).toBe(
+      'The server closed the connection in answer to PUBLISH to "dt/other" (12 ms later) instead of acknowledging it: on MQTT 3.1.1 that is how AWS IoT refuses it, so iot:Publish on "dt/other" for client id "pi01" was denied.',
+    );
     expect(e.hint).toContain('iotctl policy test --principal arn:aws:iot:eu-west-1:123456789012:cert/abc --action iot:Publish --resource dt/other --client-id pi01');
     const c = likelyDenied('connect', ctx);
-    expect(c.message).toBe('The server closed the connection right after CONNECT: most likely iot:Connect for client id "pi01" was denied.');
+    expect(c.message).toBe('The server closed the connection in answer to CONNECT: most likely iot:Connect for client id "pi01" was denied.');
     expect(c.hint).toContain('not registered or not ACTIVE');
     expect(likelyDenied('subscribe', { ...ctx, topic: 'a/#' }).message).toContain('SUBSCRIBE to "a/#"');
   });
@@ -95,7 +101,7 @@ describe('diagnostics', () => {
 
   it('tail gives up on denials and bad input, and retries network trouble', () => {
     const e = (code: string, exitCode: 2 | 3 | 5, details?: Record<string, unknown>) => new ErrorClass(code, 'x', { exitCode, details });
-    expect(isFatal(e('LIKELY_DENIED', 3), true)).toBe(true);
+    expect(isFatal(e('DENIED_BY_HANGUP', 3), true)).toBe(true);
     expect(isFatal(e('INVALID_PORT', 2), true)).toBe(true);
     expect(isFatal(e('CONNECTION_FAILED', 5), false)).toBe(false);
     expect(isFatal(e('TLS_FAILED', 5), false)).toBe(true);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { shellQuote } from '../../core/shell.js';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { usageError } from '../../core/errors.js';
@@ -48,7 +49,6 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
   if (options.ephemeral && options.dataDir) throw usageError('CONFLICTING_OPTIONS', '--ephemeral and --data-dir exclude each other.');

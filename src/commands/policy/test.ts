@@ -178,11 +178,17 @@ async function requestRegion(ctx: Context): Promise<string> {
   }
 }
 
-/** --device: the folder's certificate, thing and client id fill the flags not given. */
-async function applyDevice(options: TestOptions): Promise<void> {
+/**
+ * --device: the folder's certificate, thing and client id fill the flags not
+ * given; its profile (the one it was provisioned with) and region are used
+ * unless the command line names others.
+ */
+async function applyDevice(ctx: Context, options: TestOptions): Promise<void> {
   if (!options.device) return;
   const { readDeviceFolder } = await import('../../device/folder.js');
   const device = await readDeviceFolder(options.device);
+  ctx.preferProfile(device.profile);
+  ctx.globals.region ??= device.region;
   options.cert ??= device.certificatePath;
   options.thing ??= device.thingName;
   options.clientId ??= device.clientId;
@@ -190,7 +196,7 @@ async function applyDevice(options: TestOptions): Promise<void> {
 }
 
 export async function runTest(ctx: Context, options: TestOptions, withTrace: boolean, gather?: (ctx: Context, options: TestOptions) => Promise<PolicySet>): Promise<number> {
-  await applyDevice(options);
+  await applyDevice(ctx, options);
   gather ??= options.principal ? gatherFromPrincipal : gatherFromFiles;
   const set = await gather(ctx, options);
   const prepared = await prepareRequest(options, ctx.globals.region ?? set.region ?? (await requestRegion(ctx)));

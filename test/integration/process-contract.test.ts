@@ -1,0 +1,137 @@
+/**
+ * The process contract, as a user sees it: bin/iotctl.js spawned, its exit code
+ * and streams read, each with a generous time bound as a hang guard (the point
+ * is that nothing hangs, not how fast it is).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, spawnCli } from '../helpers/cli.js';
+import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
+
+let local: LocalIot;
+let dir: string;
+const cli = (argv: string[], timeoutMs = 20_000) => spawnCli(argv, { env: { ...local.env }, timeoutMs, cwd: dir });
+
+beforeAll(async () => {
+  local = await startLocalIot();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-process-'));
+  const provisioned = await cli(['provision', 'pi01', '--yes']);
+  expect(provisioned.code, provisioned.stderr).toBe(0);
+});
+afterAll(async () => local?.close());
+
+/** Milliseconds a spawned command took, and its result. */
+async function timed(argv: string[], timeoutMs?: number) {
+  const started = performance.now();
+  const r = await cli(argv, timeoutMs);
+  return { ...r, ms: performance.now() - started };
+}
+
+describe('a decided command ends its process', () => {
+  it("the README's deny step exits 3 at once, whatever the device SDK still holds", async () => {
+    const r = await timed(['pub', 'things/pi02/temp', 'x', '--device', 'pi01']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/iot:Publish on "things\/pi02\/temp" for client id "pi01-pub-[0-9a-f]{4}" was denied/);
+    expect(r.ms).toBeLessThan(15_000); // hang guard: it used to take about 120 s
+  });
+
+  it('five denied QoS 0 publishes in a row each exit 3 (a round trip after the last message reads the hang-up)', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await cli(['pub', 'things/pi02/temp', 'x', '--qos', '0', '--device', 'pi01'])).code);
+    expect(codes).toEqual([3, 3, 3, 3, 3]);
+    // And an allowed QoS 0 publish still exits 0.
+    expect((await cli(['pub', 'things/pi01/temp', 'x', '--qos', '0', '--device', 'pi01'])).code).toBe(0);
+  });
+
+  it('pub beside a running device uses its own client id, so the device is not knocked off; -v names it', async () => {
+    const r = await cli(['pub', 'things/pi01/temp', '{"c":21}', '--device', 'pi01', '-v']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/connecting to .* as pi01-pub-[0-9a-f]{4}\n/);
+  });
+});
+
+describe('control-plane calls are bounded', () => {
+  let server: net.Server;
+  let port: number;
+  beforeAll(async () => {
+    // Accepts connections and never answers.
+    server = net.createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => server?.close());
+
+  const keys = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
+
+  it('--request-timeout: an endpoint that never answers is exit 6, naming the endpoint and the flag', async () => {
+    const r = await spawnCli(['--request-timeout', '2s', '--endpoint-url', `http://127.0.0.1:${port}`, '--region', 'us-east-1', 'thing', 'list'], {
+      env: { ...local.env, IOTCTL_ENDPOINT_URL: '', ...keys },
+      timeoutMs: 30_000,
+    });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toBe(
+      `error: No answer from http://127.0.0.1:${port} within 2s (--request-timeout).\nhint: check the endpoint; on a slow network raise --request-timeout (e.g. --request-timeout 2m)\n`,
+    );
+    expect(r.stdout).toBe('');
+  });
+
+  it('IOTCTL_REQUEST_TIMEOUT does the same; a bad value is a usage error', async () => {
+    const env = { ...local.env, IOTCTL_ENDPOINT_URL: `http://127.0.0.1:${port}`, IOTCTL_REQUEST_TIMEOUT: '1s', ...keys };
+    expect((await spawnCli(['thing', 'list'], { env, timeoutMs: 30_000 })).code).toBe(6);
+    const bad = await spawnCli(['thing', 'list'], { env: { ...env, IOTCTL_REQUEST_TIMEOUT: 'soon' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: IOTCTL_REQUEST_TIMEOUT must be a duration such as 30s, 2m or 500ms, not "soon"\.\n$/);
+  });
+
+  it('connection refused is exit 5, naming the endpoint', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const free = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const r = await spawnCli(['thing', 'list'], { env: { ...local.env, IOTCTL_ENDPOINT_URL: `http://127.0.0.1:${free}` } });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`^error: Cannot reach http://127\\.0\\.0\\.1:${free}: connection refused\\.\\nhint: `));
+  });
+});
+
+describe('Ctrl-C at a prompt', () => {
+  it('exits 130 with one line, no "Internal error", nothing created', async () => {
+    // `script` gives the command a terminal; Ctrl-C is a keypress the prompt reads (no SIGINT reaches the process).
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} provision`, '/dev/null'], { env: { ...local.env, TERM: 'dumb' }, cwd: dir });
+    let out = '';
+    let pressed = false;
+    child.stdin.on('error', () => {}); // the pipe closes when the command ends
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!pressed && out.includes('Thing name')) {
+        pressed = true;
+        child.stdin.write('\u0003');
+      }
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(guard);
+    expect(out).toContain('Thing name');
+    expect(code).toBe(130);
+    expect(out).toMatch(/error:.* Interrupted; nothing was changed by this prompt\./);
+    expect(out).not.toMatch(/Internal error/);
+  });
+});
+
+describe('--version', () => {
+  it("is the tool's only before a command; after one it is the command's own", async () => {
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(BIN), '..', 'package.json'), 'utf8')) as { version: string };
+    expect((await cli(['--version'])).stdout).toBe(`${pkg.version}\n`);
+    expect(JSON.parse((await cli(['--version', '--json'])).stdout)).toEqual({ version: pkg.version });
+    const v1 = await cli(['policy', 'get', 'iotctl-device', '--version', '1', '--json']);
+    expect(v1.code, v1.stderr).toBe(0);
+    expect(JSON.parse(v1.stdout)).toMatchObject({ policyName: 'iotctl-device', versionId: '1' });
+    const unknown = await cli(['thing', 'list', '--version']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--version'/);
+  });
+});
