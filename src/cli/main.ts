@@ -6,7 +6,8 @@ import type { CommandModule } from './command.js';
 import type { GlobalOptions } from './context.js';
 import { examples } from './command.js';
 import type { Streams } from '../io/streams.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, IotctlError } from '../core/errors.js';
+import { iotctlCommand } from '../core/shell.js';
 
 type Command = CommandType;
 type Commander = typeof import('commander');
@@ -135,7 +136,7 @@ export async function run(argv: string[], streams: Streams, options: RunOptions 
       try {
         exitCode = (await mod.run(ctx, self.processedArgs, self.opts())) ?? ExitCode.OK;
       } catch (err) {
-        exitCode = await reportFailure(ctx, err);
+        exitCode = await reportFailure(ctx, err, { argv, path, force: self.options.find((o) => o.long === '--force')?.description });
       }
     });
   });
@@ -169,10 +170,37 @@ function globalOptions(raw: Record<string, unknown>): GlobalOptions {
   };
 }
 
-async function reportFailure(ctx: import('./context.js').Context, err: unknown): Promise<number> {
+/** What was typed, for hints that re-run it. */
+interface Invocation {
+  argv: string[];
+  path: string[];
+  /** What the command's --force does, when it has one. */
+  force?: string;
+}
+
+/**
+ * The hint for errors whose fix is another command line, built from this one so
+ * it runs as printed: a conflict (attached, ACTIVE, old versions) → the same
+ * command with --force, where the command has it; a missing resource → the
+ * group's list command.
+ */
+function hintFor(error: IotctlError, how: Invocation): string | undefined {
+  if (error.hint) return error.hint;
+  if (error.conflict && how.force && !how.argv.includes('--force')) return `--force would ${how.force}: ${iotctlCommand([...how.argv, '--force'])}`;
+  const noun = COMMANDS.find((c) => c.name === how.path[0]);
+  if (error.exitCode === ExitCode.NOT_FOUND && noun?.verbs?.some((v) => v.name === 'list') && how.path[1] !== 'list') {
+    const reach = how.argv.flatMap((word, i) => (VALUED_GLOBALS.has(word) && word !== '--request-timeout' ? [word, how.argv[i + 1] ?? ''] : []));
+    return `see what exists: ${iotctlCommand([...reach, noun.name, 'list'])}`;
+  }
+  return undefined;
+}
+
+async function reportFailure(ctx: import('./context.js').Context, err: unknown, how: Invocation): Promise<number> {
   const { toIotctlError } = await import('../aws/errors.js');
   const settings = await ctx.settings().catch(() => undefined);
-  const error = toIotctlError(err, { endpoint: settings?.get('endpoint-url'), requestTimeout: settings?.get('request-timeout') });
+  const translated = toIotctlError(err, { endpoint: settings?.get('endpoint-url'), requestTimeout: settings?.get('request-timeout') });
+  const hint = hintFor(translated, how);
+  const error = hint === translated.hint ? translated : new IotctlError(translated.code, translated.message, { ...translated, hint, cause: translated.cause });
   ctx.out.error(error);
   if (ctx.globals.debug) {
     const stack = (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack;

@@ -135,3 +135,37 @@ describe('--version', () => {
     expect(unknown.stderr).toMatch(/unknown option '--version'/);
   });
 });
+
+/** The command a hint prints, as argv (drops `iotctl`; single-quoted words unquoted). */
+function hintCommand(stderr: string): string[] {
+  const line = /hint: .*?: iotctl (.*)$/m.exec(stderr)?.[1];
+  expect(line, stderr).toBeDefined();
+  return [...line!.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+describe('the same kind of conflict, the same exit code and a hint that runs as printed', () => {
+  it('an ACTIVE certificate, an attached thing, a policy with attachments: exit 1 and the --force command, which then works', async () => {
+    const device = JSON.parse(readFileSync(path.join(dir, 'pi01', 'device.json'), 'utf8')) as { certificateId: string };
+    await cli(['provision', 'pi09', '--yes', '--template', 'home', '--param', 'homeId=h9']);
+    for (const argv of [
+      ['thing', 'delete', 'pi09'],
+      ['policy', 'delete', 'iotctl-home-h9'],
+      ['cert', 'delete', JSON.parse(readFileSync(path.join(dir, 'pi09', 'device.json'), 'utf8')).certificateId],
+    ]) {
+      const refused = await cli(argv);
+      expect([refused.code, refused.stdout], refused.stderr).toEqual([1, '']);
+      const fix = hintCommand(refused.stderr);
+      expect(fix).toEqual([...argv, '--force']);
+      expect((await cli(fix)).code).toBe(0);
+    }
+    expect(device.certificateId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a missing resource: exit 4 and the list command of its kind', async () => {
+    const r = await cli(['thing', 'describe', 'nope']);
+    expect(r.code).toBe(4);
+    const list = hintCommand(r.stderr);
+    expect(list).toEqual(['thing', 'list']);
+    expect((await cli(list)).code).toBe(0);
+  });
+});

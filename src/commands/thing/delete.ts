@@ -3,7 +3,7 @@ import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { requireName } from '../../cli/options.js';
 import { THING_NAME } from '../../core/names.js';
-import { usageError } from '../../core/errors.js';
+import { IotctlError } from '../../core/errors.js';
 import { thingPrincipals } from '../../aws/principals.js';
 
 interface Options {
@@ -25,7 +25,7 @@ export async function run(ctx: Context, args: unknown[], options: Options): Prom
     throw err;
   });
   if (principals.length > 0 && !options.force) {
-    throw usageError('THING_HAS_PRINCIPALS', `The thing ${thingName} is still attached to ${principals.length} principal(s): ${principals.join(', ')}.`, 'pass --force to detach them first');
+    throw new IotctlError('THING_HAS_PRINCIPALS', `The thing ${thingName} is still attached to ${principals.length} principal(s): ${principals.join(', ')}.`, { conflict: true });
   }
   for (const principal of principals) {
     await iot.send(new DetachThingPrincipalCommand({ thingName, principal }));
