@@ -15,3 +15,14 @@ export interface CommandModule<Options = Record<string, unknown>> {
 export function examples(cmd: Command, lines: string[]): void {
   cmd.addHelpText('after', '\nExamples:\n' + lines.map((l) => `  $ ${l}`).join('\n'));
 }
+
+/**
+ * An old spelling of an option, kept working but not shown in --help (see
+ * docs/cli.md, "One vocabulary"): its value lands on the new option's attribute.
+ */
+export function hiddenAlias(cmd: Command, flags: string, attribute: string): Command {
+  const option = cmd.createOption(flags).hideHelp();
+  cmd.addOption(option);
+  cmd.on(`option:${option.name()}`, (value: unknown) => cmd.setOptionValue(attribute, value ?? true));
+  return cmd;
+}

@@ -3,7 +3,8 @@ import { examples } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { usageError } from '../core/errors.js';
 import { exists, writeFileAtomic } from '../io/files.js';
-import { addKeyTypeOptions, createKeyFile, describeSpec, keyFormatFrom, keySpecFrom, type KeyTypeOptions } from '../identity/keys.js';
+import { createKeyFile, describeSpec, keyFormatFrom, keySpecFrom, type KeyTypeOptions } from '../identity/keys.js';
+import { addKeyTypeOptions } from './key-options.js';
 
 interface Options extends KeyTypeOptions {
   out: string;
@@ -14,7 +15,7 @@ interface Options extends KeyTypeOptions {
 export function configure(cmd: Command): void {
   cmd.requiredOption('--out <file>', 'private key file (written with mode 0600; never printed)');
   addKeyTypeOptions(cmd).option('--public-out <file>', 'also write the public key (SPKI PEM)').option('--force', 'overwrite existing files');
-  examples(cmd, ['iotctl keygen --out pi01.key', 'iotctl keygen --type rsa --bits 3072 --out pi01.key --json']);
+  examples(cmd, ['iotctl keygen --out pi01.key', 'iotctl keygen --key-type rsa --bits 3072 --out pi01.key --json']);
 }
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {

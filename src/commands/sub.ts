@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { examples } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, IotctlError } from '../core/errors.js';
 import { checkConnectionFlags, parsePositiveDuration, type ConnectionFlags } from '../mqtt/resolve.js';
 import { runSub } from '../messaging/subscribe.js';
 import { addConnectionOptions, checkFilters, connector, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
@@ -27,7 +27,7 @@ export function configure(cmd: Command): void {
     "iotctl sub 'dt/+/temp' --count 1 --timeout 30s --json | jq .payload.t",
     "iotctl sub 'sensors/#' | head -n 3",
     "iotctl sub 'logs/#' --format template --template '{{iso}} {{topic}} {{payload.level}} {{payload.msg}}'",
-    "iotctl sub 'cam/+/frame' --format raw --output frames.bin",
+    "iotctl sub 'cam/+/frame' --format raw --out frames.bin",
     "iotctl --profile local sub 'test/#' --qos 1",
   ]);
   cmd.addHelpText(
@@ -51,11 +51,22 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
       { filters, qos, count, timeoutMs },
       { connect: connector(ctx, spec), signal: ctx.signal, render: output.render, writer: output.writer, warn: (m) => ctx.out.warn(m), log: (l) => ctx.out.log(l) },
     );
-    if (exitCode === ExitCode.TIMEOUT) {
-      ctx.out.warn(`timed out after ${o.timeout}: ${received} of ${count ?? 'any'} message(s) received`);
-    } else ctx.out.info(`received ${received} message${received === 1 ? '' : 's'}`);
+    if (exitCode === ExitCode.TIMEOUT) throw subTimeout(o.timeout!, received, count);
+    ctx.out.info(`received ${received} message${received === 1 ? '' : 's'}`);
     return exitCode;
   } finally {
     output.close();
   }
+}
+
+const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
+
+/** --timeout ran out: exit 6 with one error line (JSON under --json), like any failure. */
+function subTimeout(timeout: string, received: number, count: number | undefined): IotctlError {
+  const got = count === undefined ? `${messages(received)} arrived` : `${received} of ${messages(count)} arrived`;
+  return new IotctlError('TIMEOUT', `Timed out after ${timeout}: ${got}.`, {
+    exitCode: ExitCode.TIMEOUT,
+    hint: received === 0 ? 'check that something publishes on these topics, and that the policy allows iot:Receive on them' : undefined,
+    details: { received, count },
+  });
 }

@@ -1,27 +1,18 @@
-import type { Command } from 'commander';
 import { usageError } from '../core/errors.js';
 import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
 
-/** Key options shared by `keygen`, `csr create --new-key` and `provision`. */
+/** Key options shared by `keygen`, `csr create --new-key` and `provision` (declared in commands/key-options.ts). */
 export interface KeyTypeOptions {
-  type?: string;
+  keyType?: string;
   bits?: string;
   curve?: string;
   format?: string;
 }
 
-export function addKeyTypeOptions(cmd: Command): Command {
-  return cmd
-    .option('--type <ec|rsa>', 'key type (default ec: P-256, smaller and faster on devices)')
-    .option('--bits <2048|3072|4096>', 'RSA key size (default 2048)')
-    .option('--curve <P-256|P-384>', 'EC curve (default P-256; AWS IoT also accepts P-384)')
-    .option('--format <pkcs8|sec1|pkcs1>', 'private key PEM format (default pkcs8; sec1 for EC, pkcs1 for RSA)');
-}
-
 export function keySpecFrom(options: KeyTypeOptions): KeySpec {
-  const type = (options.type ?? 'ec').toLowerCase();
+  const type = (options.keyType ?? 'ec').toLowerCase();
   if (type === 'rsa') {
-    if (options.curve) throw usageError('INVALID_KEY_OPTIONS', '--curve applies to EC keys; drop it or use --type ec.');
+    if (options.curve) throw usageError('INVALID_KEY_OPTIONS', '--curve applies to EC keys; drop it or use --key-type ec.');
     const bits = Number(options.bits ?? 2048);
     if (![2048, 3072, 4096].includes(bits)) throw usageError('INVALID_KEY_SIZE', `--bits must be 2048, 3072 or 4096, not "${options.bits}".`, 'AWS IoT accepts RSA keys of at least 2048 bits');
     return { type: 'rsa', bits };
@@ -32,7 +23,7 @@ export function keySpecFrom(options: KeyTypeOptions): KeySpec {
     if (curve !== 'P-256' && curve !== 'P-384') throw usageError('INVALID_CURVE', `--curve must be P-256 or P-384, not "${options.curve}".`);
     return { type: 'ec', curve };
   }
-  throw usageError('INVALID_KEY_TYPE', `--type must be ec or rsa, not "${options.type}".`);
+  throw usageError('INVALID_KEY_TYPE', `--key-type must be ec or rsa, not "${options.keyType}".`);
 }
 
 export function keyFormatFrom(options: KeyTypeOptions, spec: KeySpec): PrivateKeyFormat {

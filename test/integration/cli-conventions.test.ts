@@ -205,3 +205,38 @@ describe('startup stays light', () => {
     }
   });
 });
+
+describe('one vocabulary of option names', () => {
+  /** Every command's --help, spawned as a user would. */
+  const helps = async () => {
+    const { COMMANDS } = await import('../../src/cli/registry.js');
+    const paths: string[][] = [];
+    const walk = (specs: typeof COMMANDS, prefix: string[]) => {
+      for (const s of specs) s.verbs ? walk(s.verbs, [...prefix, s.name]) : paths.push([...prefix, s.name]);
+    };
+    walk(COMMANDS, []);
+    return Promise.all(paths.map(async (p) => ({ path: p.join(' '), help: (await runCli([...p, '--help'])).stdout })));
+  };
+
+  it('each name means one thing: --thing-type, --key-type, --root-ca, -o/--out, -n/--max, --principal, --account-id, -p only for --param', async () => {
+    for (const { path, help } of await helps()) {
+      expect(help, path).not.toMatch(/ --type </);
+      expect(help, path).not.toMatch(/--output </);
+      expect(help, path).not.toMatch(/--target </);
+      expect(help, path).not.toMatch(/--account </);
+      expect(help, path).not.toMatch(/-n, --lines/);
+      expect(help, path).not.toMatch(/ca fetch .*--key </);
+      const p = /-p, --(\w+)/.exec(help);
+      if (p) expect(p[1], path).toBe('param');
+    }
+  });
+
+  it('the old spellings still work, unlisted', async () => {
+    const keygen = await runCli(['keygen', '--type', 'rsa', '--out', path.join(os.tmpdir(), `iotctl-alias-${process.pid}.key`), '--json']);
+    expect(keygen.code, keygen.stderr).toBe(0);
+    expect(JSON.parse(keygen.stdout)).toMatchObject({ keyType: 'RSA-2048' });
+    const ca = await runCli(['ca', 'fetch', '--key', 'ec']);
+    expect(ca.stdout).toContain('BEGIN CERTIFICATE');
+    expect((await runCli(['ca', 'fetch', '--root-ca', 'ec'])).stdout).toBe(ca.stdout);
+  });
+});

@@ -42,7 +42,7 @@ describe('iotctl keygen', () => {
   });
 
   it.each([
-    [['--type', 'dsa'], /--type must be ec or rsa/],
+    [['--type', 'dsa'], /--key-type must be ec or rsa/],
     [['--type', 'rsa', '--bits', '1024'], /--bits must be 2048, 3072 or 4096/],
     [['--format', 'pkcs1'], /pkcs1 is for RSA keys only/],
     [['--curve', 'P-521x'], /--curve must be P-256 or P-384/],

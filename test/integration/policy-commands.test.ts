@@ -294,11 +294,11 @@ describe('iotctl policy test', () => {
     expect(human.stdout).toContain('Cognito identity: both the role policy and the IoT policies allow it');
   });
 
-  it('hints at --account when a statement names another account', async () => {
+  it('hints at --account-id when a statement names another account', async () => {
     const f = write('acct.json', { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:us-east-1:111122223333:topic/a' } });
     const r = await test('-f', f, '--action', 'iot:Publish', '--resource', 'a');
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain(`hint: ${f} Statement[0] names account 111122223333: pass --account 111122223333`);
+    expect(r.stdout).toContain(`hint: ${f} Statement[0] names account 111122223333: pass --account-id 111122223333`);
   });
 
   it('warns when AWS would refuse the request anyway', async () => {
@@ -312,7 +312,9 @@ describe('iotctl policy test', () => {
     [['-f', 'POLICY', '--action', 'iot:Publish', '--resource', 'a', '--attr', 'floor=2'], 'error: --thing-type and --attr describe the attached thing, so they need --thing.', 'hint: e.g. --thing lamp-1'],
     [['-f', 'POLICY', '--action', 'Pubish', '--resource', 'a'], 'error: "Pubish" is not an AWS IoT action.', 'hint: e.g. --action iot:Connect'],
     [['-f', 'POLICY', '--action', 'iot:Publish', '--resource', 'a', '--cognito-id', 'nope'], 'error: --cognito-id "nope" is not a Cognito identity id.', 'hint: it looks like us-east-1:'],
-    [['-f', 'POLICY', '--action', 'iot:Publish', '--resource', 'a', '--account', '12'], 'error: --account must be a 12-digit AWS account id, not "12".', ''],
+    [['-f', 'POLICY', '--action', 'iot:Publish', '--resource', 'a', '--account-id', '12'], 'error: --account-id must be a 12-digit AWS account id, not "12".', ''],
+    // The old spelling still works (a hidden alias).
+    [['-f', 'POLICY', '--action', 'iot:Publish', '--resource', 'a', '--account', '12'], 'error: --account-id must be a 12-digit AWS account id, not "12".', ''],
     [['-f', 'POLICY', '--action', 'iot:Publish'], "error: required option '-r, --resource <name|arn>' not specified", 'hint:'],
     [['-f', 'BAD', '--action', 'iot:Publish', '--resource', 'a'], 'is not a valid policy: Statement.Effect must be Allow or Deny, not "allow"', 'hint: see every problem with: iotctl policy validate'],
   ])('usage errors exit 2: %j', async (args, error, hint) => {

@@ -175,8 +175,8 @@ describe('thing, cert and ca commands', () => {
     const described = JSON.parse((await cli(['--json', 'thing', 'describe', 'lamp1'])).stdout) as { principals: string[]; attributes: Record<string, string> };
     expect(described).toMatchObject({ principals: [created.certificateArn], attributes: { room: 'den' } });
     const refused = await cli(['thing', 'delete', 'lamp1']);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/still attached .*\nhint: pass --force/);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/still attached .*\nhint: --force would detach its principals \(certificates\) first: iotctl thing delete lamp1 --force\n/);
     expect((await cli(['thing', 'delete', 'lamp1', '--force'])).code).toBe(0);
     expect((await cli(['thing', 'describe', 'lamp1'])).code).toBe(4);
     expect((await cli(['thing', 'delete', 'never-existed'])).code).toBe(0); // as on AWS

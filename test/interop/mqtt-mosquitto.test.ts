@@ -169,7 +169,11 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
       const started = Date.now();
       const r = await cli(['sub', freshTopic('quiet'), '--count', '1', '--timeout', '1s', ...mtls(v)]);
       expect(r.code).toBe(6);
-      expect(r.stderr).toMatch(/timed out after 1s: 0 of 1 message\(s\) received/);
+      expect(r.stderr).toMatch(/^error: Timed out after 1s: 0 of 1 message arrived\.\n/);
+      const json = await cli(['--json', 'sub', freshTopic('quiet'), '--count', '2', '--timeout', '1s', ...mtls(v)]);
+      expect(json.code).toBe(6);
+      expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'TIMEOUT', message: 'Timed out after 1s: 0 of 2 messages arrived.', exitCode: 6, received: 0, count: 2 } });
+      expect((await cli(['--quiet', 'sub', freshTopic('quiet'), '--count', '1', '--timeout', '1s', ...mtls(v)])).stderr).toMatch(/^error: Timed out/);
       expect(Date.now() - started).toBeLessThan(8000);
     });
 

@@ -64,8 +64,8 @@ describe('subjects', () => {
 describe('key options', () => {
   it.each([
     [{}, { type: 'ec', curve: 'P-256' }],
-    [{ type: 'RSA' }, { type: 'rsa', bits: 2048 }],
-    [{ type: 'rsa', bits: '4096' }, { type: 'rsa', bits: 4096 }],
+    [{ keyType: 'RSA' }, { type: 'rsa', bits: 2048 }],
+    [{ keyType: 'rsa', bits: '4096' }, { type: 'rsa', bits: 4096 }],
     [{ curve: 'p-384' }, { type: 'ec', curve: 'P-384' }],
   ])('%j -> %j', (options, spec) => {
     expect(keySpecFrom(options)).toEqual(spec);
@@ -73,7 +73,7 @@ describe('key options', () => {
   it('matches formats to key types', () => {
     expect(keyFormatFrom({ format: 'sec1' }, { type: 'ec', curve: 'P-256' })).toBe('sec1');
     expect(() => keyFormatFrom({ format: 'sec1' }, { type: 'rsa', bits: 2048 })).toThrow(/EC keys only/);
-    expect(() => keySpecFrom({ type: 'ec', bits: '2048' })).toThrow(/--bits applies to RSA/);
+    expect(() => keySpecFrom({ keyType: 'ec', bits: '2048' })).toThrow(/--bits applies to RSA/);
   });
 });
 

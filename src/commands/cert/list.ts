@@ -9,7 +9,7 @@ import { listAll } from '../../aws/paginate.js';
 const STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_TRANSFER', 'REGISTER_INACTIVE', 'PENDING_ACTIVATION'];
 
 export function configure(cmd: Command): void {
-  cmd.option('--status <status>', `only certificates in this status (${STATUSES.slice(0, 3).join(', ')}, ...)`).option('--max <n>', 'stop after n certificates');
+  cmd.option('--status <status>', `only certificates in this status (${STATUSES.slice(0, 3).join(', ')}, ...)`).option('-n, --max <n>', 'stop after n certificates');
   examples(cmd, ['iotctl cert list', 'iotctl cert list --status ACTIVE --json']);
 }
 

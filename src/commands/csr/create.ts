@@ -3,7 +3,8 @@ import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { usageError } from '../../core/errors.js';
 import { exists, readUserFile, writeFileAtomic } from '../../io/files.js';
-import { addKeyTypeOptions, createKeyFile, describeSpec, keyFormatFrom, keySpecFrom, type KeyTypeOptions } from '../../identity/keys.js';
+import { createKeyFile, describeSpec, keyFormatFrom, keySpecFrom, type KeyTypeOptions } from '../../identity/keys.js';
+import { addKeyTypeOptions } from '../key-options.js';
 import { buildSubject } from '../../identity/subject.js';
 
 interface Options extends KeyTypeOptions {
@@ -30,8 +31,8 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   if (Boolean(options.key) === Boolean(options.newKey)) {
     throw usageError('KEY_SOURCE', 'Pass exactly one of --key <existing key file> or --new-key <file to create>.');
   }
-  if (options.key && (options.type || options.bits || options.curve || options.format)) {
-    throw usageError('INVALID_KEY_OPTIONS', '--type, --bits, --curve and --format apply to --new-key only.');
+  if (options.key && (options.keyType || options.bits || options.curve || options.format)) {
+    throw usageError('INVALID_KEY_OPTIONS', '--key-type, --bits, --curve and --format apply to --new-key only.');
   }
   const subject = buildSubject(options.cn, options.subject);
   const overwrite = options.force === true;

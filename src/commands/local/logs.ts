@@ -1,14 +1,16 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { examples } from '../../cli/command.js';
+import { examples, hiddenAlias } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { parsePositiveInt } from '../../cli/options.js';
+import { parseCount } from '../mqtt-options.js';
+import { ExitCode } from '../../core/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DATA_DIR_OPTION, LOCAL_PROFILE, localDataDir } from './common.js';
 
 interface Options {
   dataDir?: string;
   follow?: boolean;
-  lines?: string;
+  max?: string;
 }
 
 const POLL_MS = 200;
@@ -17,12 +19,13 @@ export function configure(cmd: Command): void {
   cmd
     .option(...DATA_DIR_OPTION)
     .option('-f, --follow', 'keep printing new events as they happen (Ctrl-C stops)')
-    .option('-n, --lines <n>', 'only the last n events')
+    .option('-n, --max <n>', 'only the newest n events (0: none, e.g. with --follow)')
     .addHelpText(
       'after',
       '\nEvery authentication failure, denied MQTT operation and refused limit of the local IoT Core, with its\nexplanation: principal, action, resource, deciding statement and unresolved policy variables.\nWith --json, one JSON object per line, as stored in the log file.',
     );
-  examples(cmd, ['iotctl local logs', 'iotctl local logs --follow', 'iotctl local logs -n 20 --json | jq .deciding']);
+  hiddenAlias(cmd, '--lines <n>', 'max');
+  examples(cmd, ['iotctl local logs', 'iotctl local logs --follow -n 0', 'iotctl local logs -n 20 --json']);
 }
 
 /** The log of the instance the user means: --data-dir, else the running one the local profile names, else the default directory's. */
@@ -58,7 +61,7 @@ async function readFrom(file: string, offset: number): Promise<{ text: string; s
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
   const { formatAuthLogEvent, parseAuthLog } = await import('../../emulator/broker/auth-log.js');
-  const limit = options.lines === undefined ? undefined : parsePositiveInt(options.lines, '--lines');
+  const limit = options.max === undefined ? undefined : parseCount(options.max, '--max');
   const file = await logFile(ctx, options.dataDir);
   const { c } = ctx.out;
   const print = (text: string) => {
@@ -70,7 +73,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   let { text, size } = await readFrom(file, 0);
   if (limit !== undefined) {
     const lines = text.split('\n').filter((l) => l.trim());
-    text = lines.slice(-limit).join('\n');
+    text = limit === 0 ? '' : lines.slice(-limit).join('\n');
   }
   if (!text && !options.follow) ctx.out.info(`no events yet in ${file}`);
   print(text);
@@ -80,10 +83,9 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   // A line may arrive in two writes: keep a partial last line for the next round.
   let partial = '';
   while (!ctx.signal.aborted) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, POLL_MS);
-      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    // One timer per round, ended by Ctrl-C: no listener is left behind on the signal.
+    await sleep(POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
+    if (ctx.signal.aborted) break;
     const next = await readFrom(file, size);
     if (next.size < size) partial = '';
     size = next.size;
@@ -92,5 +94,6 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     partial = chunk.slice(cut);
     print(chunk.slice(0, cut));
   }
-  return 0;
+  // Following ends only on Ctrl-C (or SIGTERM): exit 130, as tail does.
+  return ExitCode.INTERRUPTED;
 }

@@ -5,9 +5,9 @@ import { changeAttachment, configureAttachment } from './attachment.js';
 
 export function configure(cmd: Command): void {
   configureAttachment(cmd);
-  examples(cmd, ['iotctl policy attach iotctl-device --target arn:aws:iot:us-east-1:123456789012:cert/<id>', 'iotctl policy attach user-policy --target us-east-1:<identity uuid>']);
+  examples(cmd, ['iotctl policy attach iotctl-device --principal arn:aws:iot:us-east-1:123456789012:cert/<id>', 'iotctl policy attach user-policy --principal us-east-1:<identity uuid>']);
 }
 
-export async function run(ctx: Context, args: unknown[], options: { target: string }): Promise<number> {
-  return changeAttachment(ctx, 'attach', args[0] as string, options.target);
+export async function run(ctx: Context, args: unknown[], options: { principal?: string }): Promise<number> {
+  return changeAttachment(ctx, 'attach', args[0] as string, options.principal);
 }

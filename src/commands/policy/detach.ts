@@ -5,9 +5,9 @@ import { changeAttachment, configureAttachment } from './attachment.js';
 
 export function configure(cmd: Command): void {
   configureAttachment(cmd);
-  examples(cmd, ['iotctl policy detach iotctl-device --target <certificate id>']);
+  examples(cmd, ['iotctl policy detach iotctl-device --principal <certificate id>']);
 }
 
-export async function run(ctx: Context, args: unknown[], options: { target: string }): Promise<number> {
-  return changeAttachment(ctx, 'detach', args[0] as string, options.target);
+export async function run(ctx: Context, args: unknown[], options: { principal?: string }): Promise<number> {
+  return changeAttachment(ctx, 'detach', args[0] as string, options.principal);
 }

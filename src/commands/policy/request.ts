@@ -20,7 +20,7 @@ export interface RequestFlags {
   cognitoId?: string;
   sourceIp?: string;
   var?: string[];
-  account?: string;
+  accountId?: string;
 }
 
 export interface PreparedRequest {
@@ -71,8 +71,8 @@ function variables(flags: RequestFlags): Record<string, string | string[]> {
 
 export async function prepareRequest(flags: RequestFlags, region: string): Promise<PreparedRequest> {
   const action = normalizeAction(flags.action);
-  const account = flags.account ?? DEFAULT_ACCOUNT;
-  if (!/^\d{12}$/.test(account)) throw usageError('BAD_ACCOUNT', `--account must be a 12-digit AWS account id, not "${account}".`);
+  const account = flags.accountId ?? DEFAULT_ACCOUNT;
+  if (!/^\d{12}$/.test(account)) throw usageError('BAD_ACCOUNT', `--account-id must be a 12-digit AWS account id, not "${account}".`);
   const resource = resourceForAction(action, flags.resource, { region, account });
   const bare = resource === flags.resource ? undefined : flags.resource;
 

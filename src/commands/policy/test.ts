@@ -5,7 +5,7 @@
  * plug in: gather policies → prepare the request → evaluate and print.
  */
 import type { Command } from 'commander';
-import { examples } from '../../cli/command.js';
+import { examples, hiddenAlias } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import {
@@ -46,7 +46,7 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
   cmd
     .requiredOption('-a, --action <action>', 'iot:Connect, iot:Publish, iot:Subscribe, iot:Receive, iot:RetainPublish, ...')
     .requiredOption('-r, --resource <name|arn>', 'a topic, topic filter or client id (made into the ARN the action needs), or a full ARN')
-    .option('-p, --principal <principal>', 'a certificate (ARN or id) or Cognito identity id: test against the policies attached to it in AWS IoT')
+    .option('--principal <principal>', 'a certificate (ARN or id) or Cognito identity id: test against the policies attached to it in AWS IoT')
     .option('--device <folder>', "a device folder (iotctl provision): its certificate, thing and client id; its attached policies unless --policy-file")
     .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin); with --principal, as if also attached', collect)
     .option('--role-policy-file <file>', "an authenticated Cognito identity's IAM role policy (repeatable): then both the role and the IoT policies must allow", collect)
@@ -58,7 +58,8 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
     .option('--cognito-id <id>', 'Cognito identity id (sets cognito-identity.amazonaws.com:sub)')
     .option('--source-ip <ip>', 'client IP address (aws:SourceIp)')
     .option('--var <name=value>', 'any other variable or condition key (repeatable; repeat a name for a list)', collect)
-    .option('--account <id>', 'account id in the request ARN (default 123456789012); the region comes from --region');
+    .option('--account-id <id>', 'account id in the request ARN (default 123456789012); the region comes from --region');
+  hiddenAlias(cmd, '--account <id>', 'accountId');
   if (verb === 'test') cmd.option('--explain', 'add a statement-by-statement trace (same as iotctl policy explain)');
   examples(cmd, [
     `iotctl policy ${verb} -f home.json --action iot:Publish --resource home/123_aws_ave/door_1/open --client-id 123_aws_ave-alice`,
@@ -84,7 +85,7 @@ export async function gatherFromPrincipal(ctx: Context, options: TestOptions): P
   if (principal.kind === 'cognito') options.cognitoId ??= principal.identityId;
   if (principal.kind === 'certificate' && options.thing === undefined && fetched.things.length === 1) options.thing = fetched.things[0];
   const arn = parseArn(fetched.target);
-  if (arn) options.account ??= arn.account;
+  if (arn) options.accountId ??= arn.account;
   return {
     region: arn?.region, ...fromFiles, iot: [...fetched.policies, ...fromFiles.iot], certificate: fetched.certificate };
 }
@@ -117,7 +118,7 @@ function scopeHints(trace: StatementTrace[], prepared: PreparedRequest): string[
       const moved = `arn:${requested.partition}:${requested.service}:${arn.region}:${arn.account}:${requested.resource}`;
       if (!compileWildcard(p.substituted)(moved)) continue;
       if (arn.region !== requested.region && concrete(arn.region)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names region ${arn.region}: pass --region ${arn.region}`);
-      if (arn.account !== requested.account && concrete(arn.account)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names account ${arn.account}: pass --account ${arn.account}`);
+      if (arn.account !== requested.account && concrete(arn.account)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names account ${arn.account}: pass --account-id ${arn.account}`);
     }
   }
   return [...hints];

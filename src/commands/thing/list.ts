@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { examples } from '../../cli/command.js';
+import { examples, hiddenAlias } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { parseKeyValues, parsePositiveInt, collect } from '../../cli/options.js';
 import { usageError } from '../../core/errors.js';
@@ -8,15 +8,16 @@ import { listAll } from '../../aws/paginate.js';
 
 interface Options {
   attr?: string[];
-  type?: string;
+  thingType?: string;
   max?: string;
 }
 
 export function configure(cmd: Command): void {
   cmd
     .option('--attr <key=value>', 'only things with this attribute value (AWS allows one)', collect)
-    .option('--type <thing type>', 'only things of this type')
-    .option('--max <n>', 'stop after n things (default: all)');
+    .option('--thing-type <name>', 'only things of this type')
+    .option('-n, --max <n>', 'stop after n things (default: all)');
+  hiddenAlias(cmd, '--type <name>', 'thingType');
   examples(cmd, ['iotctl thing list', 'iotctl thing list --attr room=kitchen --json']);
 }
 
@@ -29,7 +30,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   const iot = await ctx.iot();
   const things = await listAll(async (nextToken) => {
     const page = await iot.send(
-      new ListThingsCommand({ nextToken, maxResults: 250, thingTypeName: options.type, attributeName: entries[0]?.[0], attributeValue: entries[0]?.[1] }),
+      new ListThingsCommand({ nextToken, maxResults: 250, thingTypeName: options.thingType, attributeName: entries[0]?.[0], attributeValue: entries[0]?.[1] }),
     );
     return { items: page.things ?? [], next: page.nextToken };
   }, max);
