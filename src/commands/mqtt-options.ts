@@ -123,6 +123,7 @@ export function connector(ctx: Context, spec: ConnectionSpec): () => Promise<Mqt
     return connectSession(spec, {
       signal: ctx.signal,
       log: (line) => ctx.out.log(line),
+      warn: (message) => ctx.out.warn(message),
       sdkLogging: ctx.globals.debug,
     });
   };

@@ -8,6 +8,7 @@
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ExitCode, IotctlError, usageError } from '../core/errors.js';
+import { shellQuote } from '../core/shell.js';
 import { fileError } from '../io/files.js';
 
 export interface TlsMaterial {
@@ -16,6 +17,8 @@ export interface TlsMaterial {
   caPem?: string;
   /** SHA-256 of the certificate's DER: the AWS IoT certificate id. */
   certificateId?: string;
+  /** What the user should fix but need not stop for (a private key others can read). */
+  warnings?: string[];
 }
 
 async function readPem(file: string, what: string): Promise<string> {
@@ -70,6 +73,14 @@ export function splitPemCertificates(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
+/** As ssh warns: a private key others can read is no longer private. */
+async function keyPermissionWarnings(keyFile: string): Promise<string[]> {
+  const { stat } = await import('node:fs/promises');
+  const mode = (await stat(keyFile).catch(() => undefined))?.mode;
+  if (mode === undefined || process.platform === 'win32' || (mode & 0o077) === 0) return [];
+  return [`the private key ${keyFile} can be read by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); make it private: chmod 600 ${shellQuote(keyFile)}`];
+}
+
 /** Reads and checks the certificate, key and CA files; throws an IotctlError naming the problem. */
 export async function checkTlsMaterial(files: { certFile?: string; keyFile?: string; caFile?: string }, now = new Date()): Promise<TlsMaterial> {
   const material: TlsMaterial = {};
@@ -87,6 +98,7 @@ export async function checkTlsMaterial(files: { certFile?: string; keyFile?: str
     material.certPem = certPem;
     material.keyPem = keyPem;
     material.certificateId = createHash('sha256').update(cert.raw).digest('hex');
+    material.warnings = await keyPermissionWarnings(files.keyFile);
   }
   if (files.caFile) {
     const caPem = await readPem(files.caFile, 'CA file');

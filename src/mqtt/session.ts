@@ -43,6 +43,7 @@ export async function connectSession(spec: ConnectionSpec, options: SessionOptio
   if (spec.auth === 'sigv4' && (!spec.credentials || !spec.region)) {
     throw new IotctlError('SIGV4_INCOMPLETE', 'SigV4 needs credentials and a region.', { exitCode: ExitCode.USAGE, hint: 'pass --region, or set region in the profile' });
   }
+  for (const warning of material.warnings ?? []) options.warn?.(warning);
   const { createDriver, enableSdkLogging } = await import('./driver-crt.js');
   if (options.sdkLogging) enableSdkLogging();
   const session = new Session(spec, material, options);

@@ -121,6 +121,8 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** --verbose/--debug lines. */
   log?: (line: string) => void;
+  /** Warnings the user should see (stderr, unless --quiet). */
+  warn?: (message: string) => void;
   /** --debug: the device SDK's own log on stderr. */
   sdkLogging?: boolean;
 }

@@ -4,7 +4,7 @@
  * is that nothing hangs, not how fast it is).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,5 +167,33 @@ describe('the same kind of conflict, the same exit code and a hint that runs as 
     const list = hintCommand(r.stderr);
     expect(list).toEqual(['thing', 'list']);
     expect((await cli(list)).code).toBe(0);
+  });
+});
+
+describe('newcomer papercuts', () => {
+  it('a private key others can read is used, with a warning as ssh gives (none with --quiet)', async () => {
+    const key = path.join(dir, 'pi01', 'private.key');
+    chmodSync(key, 0o644);
+    try {
+      const r = await cli(['pub', 'things/pi01/temp', '1', '--device', 'pi01']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`warning: the private key ${key} can be read by others (mode 0644); make it private: chmod 600 ${key}\n`);
+      expect((await cli(['--quiet', 'pub', 'things/pi01/temp', '1', '--device', 'pi01'])).stderr).toBe('');
+    } finally {
+      chmodSync(key, 0o600);
+    }
+    expect((await cli(['pub', 'things/pi01/temp', '1', '--device', 'pi01'])).stderr).toBe('');
+  });
+
+  it('cognito credentials: the pool may come from the profile; --json with --format env is a usage error, not ignored', async () => {
+    const pool = JSON.parse((await cli(['--json', 'cognito', 'pool', 'create', 'papercuts', '--allow-unauthenticated'])).stdout) as { identityPoolId: string };
+    const fromSetting = await spawnCli(['cognito', 'credentials'], { env: { ...local.env, IOTCTL_IDENTITY_POOL_ID: pool.identityPoolId }, cwd: dir });
+    expect(fromSetting.code, fromSetting.stderr).toBe(0);
+    expect(JSON.parse(fromSetting.stdout)).toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
+    const none = await cli(['cognito', 'credentials']);
+    expect([none.code, none.stderr]).toEqual([2, 'error: Which identity pool?\nhint: pass --identity-pool-id <region:uuid>, or: iotctl config set identity-pool-id <id>\n']);
+    const both = await cli(['--json', 'cognito', 'credentials', '--identity-pool-id', pool.identityPoolId, '--format', 'env']);
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stderr).error.code).toBe('JSON_AND_FORMAT');
   });
 });

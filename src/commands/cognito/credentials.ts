@@ -6,7 +6,7 @@ import { usageError } from '../../core/errors.js';
 import { formatPairs } from '../../io/table.js';
 
 interface Options {
-  identityPoolId: string;
+  identityPoolId?: string;
   login?: string[];
   format?: 'json' | 'env' | 'process';
   showSecrets?: boolean;
@@ -14,7 +14,7 @@ interface Options {
 
 export function configure(cmd: Command): void {
   cmd
-    .requiredOption('--identity-pool-id <id>', 'the identity pool, e.g. us-east-1:0123abcd-...')
+    .option('--identity-pool-id <id>', "the identity pool, e.g. us-east-1:0123abcd-... (default: the profile's identity-pool-id)")
     .option('--login <provider=token>', 'a signed-in user (repeatable); `local=<user>` logs in with the local IoT Core', collect)
     .option('--format <json|env|process>', 'json (default), shell export lines, or an AWS credential_process document')
     .option('--show-secrets', 'print the secret key and token on a terminal too');
@@ -29,13 +29,18 @@ export function configure(cmd: Command): void {
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
   const format = options.format ?? 'json';
   if (!['json', 'env', 'process'].includes(format)) throw usageError('INVALID_FORMAT', `--format must be json, env or process, not "${options.format}".`);
-  if (!/^[\w-]+:[0-9a-f-]+$/.test(options.identityPoolId)) {
-    throw usageError('INVALID_POOL_ID', `"${options.identityPoolId}" is not an identity pool id.`, 'it looks like us-east-1:01234567-89ab-cdef-0123-456789abcdef');
+  if (ctx.out.json && format !== 'json') {
+    throw usageError('JSON_AND_FORMAT', `--json prints JSON and --format ${format} prints ${format === 'env' ? 'shell export lines' : 'a credential_process document'}: pass one of them.`);
+  }
+  const poolId = options.identityPoolId ?? (await ctx.settings()).get('identity-pool-id');
+  if (!poolId) throw usageError('IDENTITY_POOL_REQUIRED', 'Which identity pool?', 'pass --identity-pool-id <region:uuid>, or: iotctl config set identity-pool-id <id>');
+  if (!/^[\w-]+:[0-9a-f-]+$/.test(poolId)) {
+    throw usageError('INVALID_POOL_ID', `"${poolId}" is not an identity pool id.`, 'it looks like us-east-1:01234567-89ab-cdef-0123-456789abcdef');
   }
   const { resolveLogins } = await import('../../cognito/logins.js');
   const { cognitoCredentials } = await import('../../cognito/credentials.js');
   const logins = await resolveLogins(options.login, await ctx.awsTarget());
-  const creds = await cognitoCredentials(await ctx.cognitoIdentity(), ctx.env, options.identityPoolId, logins);
+  const creds = await cognitoCredentials(await ctx.cognitoIdentity(), ctx.env, poolId, logins);
   const reveal = options.showSecrets === true || ctx.streams.stdout.isTTY !== true;
   const secret = (value: string) => (reveal ? value : `${value.slice(0, 4)}… (hidden on a terminal; --show-secrets)`);
   const out = ctx.streams.stdout;
