@@ -197,3 +197,29 @@ describe('newcomer papercuts', () => {
     expect(JSON.parse(both.stderr).error.code).toBe('JSON_AND_FORMAT');
   });
 });
+
+describe('the local profile tells the truth', () => {
+  it('an --ephemeral local IoT Core takes its profile with it when it stops; status then says not running', async () => {
+    const env = { ...local.env, IOTCTL_ENDPOINT_URL: '', IOTCTL_ACCESS_KEY_ID: '', IOTCTL_SECRET_ACCESS_KEY: '', IOTCTL_CA_FILE: '', IOTCTL_MQTT_PORT: '', IOTCTL_WS_PORT: '', IOTCTL_CONFIG_DIR: mkdtempSync(path.join(os.tmpdir(), 'iotctl-eph-')) };
+    const child = spawn(process.execPath, [BIN, 'local', 'start', '--ephemeral', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json'], { env, cwd: dir });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const ready = await new Promise<{ controlPlane: string }>((resolve) => {
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+        if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]!));
+      });
+    });
+    const running = await spawnCli(['local', 'status', '--json'], { env, cwd: dir });
+    expect(running.code).toBe(0);
+    expect(JSON.parse(running.stdout)).toMatchObject({ running: true, ephemeral: true, controlPlane: ready.controlPlane });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(guard);
+    expect(code).toBe(0);
+    const after = await spawnCli(['local', 'status', '--json'], { env, cwd: dir });
+    expect([after.code, JSON.parse(after.stdout).running]).toEqual([1, false]);
+    const list = JSON.parse((await spawnCli(['config', 'list', '--json'], { env, cwd: dir })).stdout) as { profiles: Record<string, unknown> };
+    expect(Object.keys(list.profiles)).not.toContain('local');
+  });
+});

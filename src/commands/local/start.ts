@@ -50,6 +50,13 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
 }
 
 
+/** Removes the local profile if it still names this (ephemeral) instance; another instance may have taken it over since. */
+async function forgetProfileOf(ctx: Context, controlPlane: string): Promise<void> {
+  await updateConfig(ctx.env, (c) => {
+    if (c.profiles[LOCAL_PROFILE]?.['endpoint-url'] === controlPlane) delete c.profiles[LOCAL_PROFILE];
+  });
+}
+
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
   if (options.ephemeral && options.dataDir) throw usageError('CONFLICTING_OPTIONS', '--ephemeral and --data-dir exclude each other.');
   const ports = { http: parsePort(options.port, '--port'), mqtt: parsePort(options.mqttPort, '--mqtt-port'), ws: parsePort(options.wsPort, '--ws-port') };
@@ -146,6 +153,8 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     ctx.out.info('stopping...');
   } finally {
     await emulator.close();
+    // An in-memory instance takes its CA and keys with it: a profile left pointing at it would only mislead.
+    if (!dataDir) await forgetProfileOf(ctx, emulator.endpoints.controlPlane);
   }
   ctx.out.info('stopped; state saved.');
   return 0;

@@ -28,38 +28,28 @@ interface Status {
   ephemeral?: boolean;
   /** server.json left behind by an instance that no longer runs. */
   stalePid?: number;
+  /** The local profile's endpoint, which does not answer. */
+  deadProfile?: string;
 }
 
+/**
+ * The instance the user means: --data-dir's; else the one the local profile
+ * names (what `--profile local` commands talk to), asked over the network, so
+ * a dead profile reads as not running even while another data dir's instance runs.
+ */
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
   const { findInstance, probeHealth } = await import('../../emulator/datadir.js');
   const dataDir = await localDataDir(ctx, options.dataDir);
-  const instance = await findInstance(dataDir);
+  const profile = (await ctx.config()).profiles[LOCAL_PROFILE];
+  const url = options.dataDir ? undefined : profile?.['endpoint-url'];
   let status: Status = { running: false, dataDir };
-  if (instance.state === 'running') {
-    const { info } = instance;
-    status = {
-      running: true,
-      dataDir,
-      pid: info.pid,
-      controlPlane: info.controlPlane,
-      mqtt: instance.health.mqtt,
-      websocket: instance.health.websocket,
-      region: info.region,
-      accountId: info.accountId,
-      caFile: info.caFile,
-      startedAt: info.startedAt,
-    };
-  } else {
-    if (instance.state === 'stale') status.stalePid = instance.info.pid;
-    // An --ephemeral instance keeps no server.json; the local profile still says where it listens.
-    const profile = (await ctx.config()).profiles[LOCAL_PROFILE];
-    const url = profile?.['endpoint-url'];
-    const health = url && !options.dataDir ? await probeHealth(url) : undefined;
-    if (health && !health.dataDir) {
+  if (url) {
+    const health = await probeHealth(url);
+    if (health) {
       status = {
         running: true,
-        ephemeral: true,
-        dataDir,
+        ephemeral: !health.dataDir,
+        dataDir: health.dataDir ?? dataDir,
         pid: health.pid,
         controlPlane: url,
         mqtt: health.mqtt,
@@ -69,10 +59,17 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         caFile: profile?.['ca-file'],
         startedAt: health.startedAt,
       };
-    }
+    } else status.deadProfile = url;
+  } else {
+    const instance = await findInstance(dataDir);
+    if (instance.state === 'running') {
+      const { info } = instance;
+      status = { running: true, dataDir, pid: info.pid, controlPlane: info.controlPlane, mqtt: instance.health.mqtt, websocket: instance.health.websocket, region: info.region, accountId: info.accountId, caFile: info.caFile, startedAt: info.startedAt };
+    } else if (instance.state === 'stale') status.stalePid = instance.info.pid;
   }
   ctx.out.result(status, (s, c) => {
     if (!s.running) {
+      if (s.deadProfile) return `${c.yellow('not running')}: the local profile points at ${s.deadProfile}, which does not answer (start it: iotctl local start)`;
       return `${c.yellow('not running')} (data: ${s.dataDir})${s.stalePid ? c.dim(`; server.json of pid ${s.stalePid} is stale`) : ''}`;
     }
     return [
