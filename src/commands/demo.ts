@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { examples } from '../cli/command.js';
 import type { Context } from '../cli/context.js';
 import { ExitCode } from '../core/errors.js';
-import { formatTable } from '../io/table.js';
+import { formatTable, truncate } from '../io/table.js';
 import type { Check } from '../demo/checks.js';
 import type { Narrator } from '../demo/story.js';
 
@@ -69,15 +69,23 @@ export async function run(ctx: Context): Promise<number> {
       '',
       c.bold('Summary'),
       formatTable(
-        ['CHECK', 'EXPECTED', 'ACTUAL', ''],
-        r.checks.map((check) => [check.title, check.expected, check.actual, check.ok ? c.green('ok') : c.red('WRONG')]),
+        ['', 'EXPECTED', 'ACTUAL', 'CHECK'],
+        // The title goes last and is cut to the terminal (80 columns where it does not say): the columns stay readable.
+        r.checks.map((check) => [check.ok ? c.green('ok') : c.red('WRONG'), check.expected, check.actual, truncate(check.title, summaryWidth(ctx) - 24)]),
       ),
       '',
       r.ok
         ? c.green(`All ${r.checks.length} checks behaved as AWS IoT would, in ${r.seconds.toFixed(1)} s. Nothing was left behind.`)
         : c.red(`${r.checks.filter((x) => !x.ok).length} of ${r.checks.length} checks did not behave as expected.`),
-      c.dim('Next: iotctl local start (a persistent local IoT Core), then iotctl --profile local provision pi01'),
+      c.dim('Next: iotctl local start          (a local IoT Core that keeps running)'),
+      c.dim('      iotctl --profile local provision pi01 --yes'),
     ].join('\n'),
   );
   return ok ? ExitCode.OK : ExitCode.FAILURE;
+}
+
+/** The width the summary fits: the terminal's, at most 100; 80 when it does not say (a pipe, CI). */
+function summaryWidth(ctx: Context): number {
+  const columns = Number(ctx.streams.stdout.columns);
+  return columns > 40 ? Math.min(columns, 100) : 80;
 }

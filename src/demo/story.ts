@@ -45,7 +45,7 @@ async function deviceChapter(world: World, n: Narrator, checks: Check[]): Promis
     return s;
   });
   const device = await world.deviceSession(sensor, 'demo-sensor');
-  await verify(world, n, checks, { chapter, title: 'demo-sensor publishes things/demo-sensor/temp and the monitor receives it', expected: 'allowed' }, async () => {
+  await verify(world, n, checks, { chapter, title: 'demo-sensor publishes things/demo-sensor/temp, seen', expected: 'allowed' }, async () => {
     const arrival = nextMessage(monitor, 'things/demo-sensor/temp');
     await device.publish({ topic: 'things/demo-sensor/temp', payload: Buffer.from('{"celsius":21.5}'), qos: 1 });
     const message = await arrival;
@@ -56,7 +56,7 @@ async function deviceChapter(world: World, n: Narrator, checks: Check[]): Promis
     world,
     n,
     checks,
-    { chapter, title: "demo-sensor publishes to another device's topic things/other/temp", expected: 'denied', clientId: 'demo-sensor-pub', action: 'iot:Publish' },
+    { chapter, title: 'demo-sensor publishes things/other/temp', expected: 'denied', clientId: 'demo-sensor-pub', action: 'iot:Publish' },
     async () => {
       // A session of its own, as `iotctl pub` would open: AWS closes the connection of a denied PUBLISH.
       const pub = await world.deviceSession(sensor, 'demo-sensor-pub');
@@ -81,7 +81,7 @@ async function homeChapter(world: World, n: Narrator, checks: Check[]): Promise<
   });
   const bobSession = await world.deviceSession(bob, '123_aws_ave-bob');
   for (const topic of ['home/123_aws_ave/light_1/on', 'home/123_aws_ave/door_1/open']) {
-    await verify(world, n, checks, { chapter, title: `Bob publishes ${topic}; Alice receives it`, expected: 'allowed' }, async () => {
+    await verify(world, n, checks, { chapter, title: `Bob publishes ${topic.replace('home/123_aws_ave/', '')}, Alice gets it`, expected: 'allowed' }, async () => {
       const arrival = nextMessage(aliceSession, topic);
       await bobSession.publish({ topic, payload: Buffer.from('{"by":"bob"}'), qos: 1 });
       if (!(await arrival)) throw new Error('Alice did not receive it');
@@ -153,7 +153,7 @@ async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promi
     world,
     n,
     checks,
-    { chapter, title: `the guest publishes users/${guest.identityId}/hello`, expected: 'denied', clientId: guest.identityId, action: 'iot:Publish' },
+    { chapter, title: 'a guest publishes to users/<identity id>/hello', expected: 'denied', clientId: guest.identityId, action: 'iot:Publish' },
     async () => {
       await guestSession.publish({ topic: `users/${guest.identityId}/hello`, payload: Buffer.from('hi'), qos: 1 });
     },
@@ -165,7 +165,7 @@ async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promi
     world,
     n,
     checks,
-    { chapter, title: 'Alice signs in and connects before any IoT policy is attached to her identity', expected: 'denied', clientId: alice.identityId, action: 'iot:Connect' },
+    { chapter, title: 'Alice (signed in, no IoT policy yet) connects', expected: 'denied', clientId: alice.identityId, action: 'iot:Connect' },
     async () => {
       const s = await world.webSocketSession(alice.identityId, alice);
       await s.disconnect();
@@ -180,7 +180,7 @@ async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promi
     await world.iot.send(new AttachPolicyCommand({ policyName: 'iotctl-cognito-user', target: alice.identityId }));
   });
   const topic = `users/${alice.identityId}/hello`;
-  await verify(world, n, checks, { chapter, title: `registered, Alice connects, subscribes and publishes ${topic}`, expected: 'allowed' }, async () => {
+  await verify(world, n, checks, { chapter, title: 'Alice (registered) uses users/<identity id>/#', expected: 'allowed' }, async () => {
     const s = await world.webSocketSession(alice.identityId, alice);
     await s.subscribe(`users/${alice.identityId}/#`, 1);
     const arrival = nextMessage(s, topic);

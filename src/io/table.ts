@@ -26,3 +26,9 @@ export function formatPairs(pairs: [string, string | undefined][]): string {
   const width = Math.max(0, ...shown.map(([k]) => visibleWidth(k)));
   return shown.map(([k, v]) => `${pad(k + ':', width + 1)} ${v}`).join('\n');
 }
+
+/** Cuts text to at most `width` visible characters, ending in … when cut (plain text only). */
+export function truncate(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+}

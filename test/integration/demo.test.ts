@@ -31,7 +31,7 @@ describe('iotctl demo', () => {
     // Denials come with the broker's own reason.
     expect(byTitle['Chuck publishes home/123_aws_ave/door_1/open']?.why).toMatch(/iotctl-home-456_iot_ln.*connection closed/);
     expect(byTitle['Chuck subscribes to home/123_aws_ave/#']?.why).toMatch(/SUBACK 0x80/);
-    const beforeRegister = report.checks.find((c) => c.title.startsWith('Alice signs in'));
+    const beforeRegister = report.checks.find((c) => c.title.startsWith('Alice (signed in'));
     expect(beforeRegister?.why).toMatch(/no IoT policy is attached to the identity/);
   });
 
@@ -42,5 +42,8 @@ describe('iotctl demo', () => {
     expect(r.stdout).toMatch(/✔ Chuck publishes home\/123_aws_ave\/door_1\/open: denied\n {6}why: /);
     expect(r.stdout).toMatch(/All 12 checks behaved as AWS IoT would/);
     expect(r.stdout).not.toMatch(/\u001b\[/);
+    // The summary fits an 80-column terminal.
+    const summary = r.stdout.slice(r.stdout.indexOf('Summary'));
+    for (const line of summary.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
   });
 });
