@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { IoTClient } from '@aws-sdk/client-iot';
@@ -165,6 +166,12 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
         await iot.send(new sdk.DeleteCertificateCommand({ certificateId }));
       },
     });
+    // A server that ignores the CSR's key would hand out a certificate this device cannot use (KEY_MISMATCH at connect).
+    if (!certificateHoldsKey(cert.certificatePem ?? '', pki.publicKeyToDer(keyPair.publicKey))) {
+      throw new IotctlError('CERTIFICATE_KEY_MISMATCH', `The certificate the service issued (${certificateId}) does not hold the public key of the CSR.`, {
+        hint: 'the control-plane endpoint does not sign CSRs as AWS IoT does: check --endpoint-url / the profile',
+      });
+    }
 
     let thingArn: string | undefined;
     if (!state.thingExists) {
@@ -354,4 +361,13 @@ async function retryWhileAttached(work: () => Promise<unknown>, attempts = 6): P
 function ignoreNotFound(err: { name?: string }): undefined {
   if (err.name === 'ResourceNotFoundException') return undefined;
   throw err;
+}
+
+/** Whether the PEM certificate carries this public key (SPKI DER). */
+function certificateHoldsKey(certificatePem: string, publicKeyDer: Buffer): boolean {
+  try {
+    return new X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' }).equals(publicKeyDer);
+  } catch {
+    return false;
+  }
 }

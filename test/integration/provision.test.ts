@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  CreateKeysAndCertificateCommand,
   DescribeCertificateCommand,
   IoTClient,
   ListAttachedPoliciesCommand,
@@ -162,6 +165,39 @@ describe('iotctl provision', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/3 provisioned, 0 failed/);
     expect(readdirSync(parent).sort()).toEqual(['num-01', 'num-02', 'num-03']);
+  });
+
+  it('refuses and rolls back a certificate that does not hold the key of its CSR (a server that ignores the CSR)', async () => {
+    // A proxy before the local IoT Core that answers CreateCertificateFromCsr with a certificate of another key.
+    const { certificatePem: foreign } = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: false }));
+    const target = new URL(local.emulator.endpoints.controlPlane);
+    const proxy = http.createServer((req, res) => {
+      const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          let body = Buffer.concat(chunks);
+          if (req.method === 'POST' && req.url?.startsWith('/certificates?') && answer.statusCode === 200) {
+            body = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString()), certificatePem: foreign }));
+          }
+          res.writeHead(answer.statusCode ?? 500, { ...answer.headers, 'content-length': String(body.length) });
+          res.end(body);
+        });
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const before = await certificateCount();
+    const dir = path.join(work(), 'swapped');
+    try {
+      const r = await runCli(['provision', 'swapped', '--yes', '--out-dir', dir], { env: { ...local.env, IOTCTL_ENDPOINT_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error: Provisioning failed: The certificate the service issued \([0-9a-f]{64}\) does not hold the public key of the CSR\. Rolled back: .*certificate [0-9a-f]{64} deactivated and deleted/);
+    } finally {
+      proxy.close();
+    }
+    expect(await certificateCount()).toEqual(before);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
