@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +86,25 @@ describe('control-plane calls are bounded', () => {
     const bad = await spawnCli(['thing', 'list'], { env: { ...env, IOTCTL_REQUEST_TIMEOUT: 'soon' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: IOTCTL_REQUEST_TIMEOUT must be a duration such as 30s, 2m or 500ms, not "soon"\.\n$/);
+  });
+
+  it('an endpoint that answers something other than AWS (an HTML error page) is one line saying so, not a SyntaxError', async () => {
+    const html = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html><body>Bad Gateway</body></html>');
+      });
+    });
+    await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(html.address() as net.AddressInfo).port}`;
+    try {
+      const r = await spawnCli(['thing', 'list'], { env: { ...local.env, IOTCTL_ENDPOINT_URL: url } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`error: The endpoint ${url} answered HTTP 502 with a body that is not an AWS response.\nhint: check --endpoint-url / the profile: it should name an AWS IoT control plane (or iotctl local start)\n`);
+    } finally {
+      html.close();
+    }
   });
 
   it('connection refused is exit 5, naming the endpoint', async () => {
