@@ -54,7 +54,7 @@ it('--json prints each event as stored, with the deciding statement; the plain f
   const plain = await runCli(['local', 'logs', '--data-dir', dataDir, '-n', '1'], { env });
   expect(plain.stdout.trim().split('\n')).toHaveLength(1);
   expect(plain.stdout).toContain(`DENIED iot:Publish topic/fw/v2 (client logger, cert ${device.certificateId.slice(0, 12)}…, 127.0.0.1, mqtts): explicitly denied by`);
-  expect(plain.stdout).toContain('(Sid NoFirmware) → connection closed');
+  expect(plain.stdout).toContain('Statement[1] "NoFirmware" → connection closed');
 });
 
 it('--follow prints events as they come, until interrupted', async () => {
@@ -67,4 +67,21 @@ it('--follow prints events as they come, until interrupted', async () => {
   const out = await following;
   expect(out.code).toBe(130); // follows until interrupted, like tail
   expect(out.stdout).toContain(`${ARN}:topic/fw/v3`);
+});
+
+it('local logs and policy test say the same sentence for the same denial (one policy engine)', async () => {
+  await deniedPublish('fw/v9');
+  const env = testEnv();
+  const logged = (await runCli(['local', 'logs', '--data-dir', dataDir, '--json'], { env })).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { resource?: string; reason: string })
+    .find((e) => e.resource === `${ARN}:topic/fw/v9`)!;
+  expect(logged.reason).toBe(`explicitly denied by ${device.policyName} version 1, Statement[1] "NoFirmware"`);
+  const cliEnv = testEnv({ IOTCTL_ENDPOINT_URL: t.endpoint, IOTCTL_REGION: 'us-east-1', IOTCTL_ACCESS_KEY_ID: t.emulator.credentials.accessKeyId, IOTCTL_SECRET_ACCESS_KEY: t.emulator.credentials.secretAccessKey });
+  const tested = await runCli(['policy', 'test', '--principal', device.certificateArn, '--action', 'iot:Publish', '--resource', 'fw/v9', '--client-id', 'logger', '--json'], { env: cliEnv });
+  expect(tested.code, tested.stderr).toBe(3);
+  expect(JSON.parse(tested.stdout).reason).toBe(logged.reason);
+  const human = await runCli(['policy', 'test', '--principal', device.certificateArn, '--action', 'iot:Publish', '--resource', 'fw/v9', '--client-id', 'logger'], { env: cliEnv });
+  expect(human.stdout.split('\n')[1]).toBe(`  ${logged.reason}`);
 });

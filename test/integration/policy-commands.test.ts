@@ -184,9 +184,10 @@ describe('iotctl policy test', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('ALLOWED  iot:Publish on arn:aws:iot:us-east-1:123456789012:topic/home/123_aws_ave/door_1/open');
-    expect(lines[1]).toBe(`  allowed by ${file('home.json')}, Statement[2] "PublishAndReceiveHomeTopics" (Allow)`);
-    expect(lines[2]).toContain('{"Sid":"PublishAndReceiveHomeTopics","Effect":"Allow","Action":["iot:Publish","iot:Receive"]');
-    expect(lines[3]).toBe('      matched arn:aws:iot:*:*:topic/home/123_aws_ave/*');
+    expect(lines[1]).toBe(`  allowed by ${file('home.json')}, Statement[2] "PublishAndReceiveHomeTopics"`);
+    expect(lines[2]).toBe(`  ${file('home.json')}, Statement[2] "PublishAndReceiveHomeTopics": Allow`);
+    expect(lines[3]).toContain('{"Sid":"PublishAndReceiveHomeTopics","Effect":"Allow","Action":["iot:Publish","iot:Receive"]');
+    expect(lines[4]).toBe('      matched arn:aws:iot:*:*:topic/home/123_aws_ave/*');
   });
 
   it('Chuck may not subscribe to home/123_aws_ave/#: exit 3', async () => {
@@ -200,7 +201,7 @@ describe('iotctl policy test', () => {
     const r = await test('-f', file('home.json'), '-f', file('deny.json'), '--action', 'iot:Publish', '--resource', 'home/123_aws_ave/door_1/open');
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('DENIED (explicit deny)');
-    expect(r.stdout).toContain(`denied by ${file('deny.json')}, Statement[0] "NoDoors" (Deny)`);
+    expect(r.stdout).toContain(`\n  explicitly denied by ${file('deny.json')}, Statement[0] "NoDoors"\n`);
   });
 
   it('says which variable is missing and which flag gives it', async () => {
@@ -217,7 +218,7 @@ describe('iotctl policy test', () => {
     const r = await test('-f', file('home.json'), '--action', 'Subscribe', '--resource', 'home/123_aws_ave/#', '--json', '--region', 'eu-west-1', '--account', '111122223333');
     expect(r.code).toBe(0);
     const out = json(r.stdout);
-    expect(Object.keys(out)).toEqual(['decision', 'allowed', 'action', 'resource', 'deciding', 'missingVariables', 'hints', 'warnings', 'principal', 'policies', 'rolePolicies', 'cognito', 'trace']);
+    expect(Object.keys(out)).toEqual(['decision', 'allowed', 'action', 'resource', 'reason', 'deciding', 'missingVariables', 'hints', 'warnings', 'principal', 'policies', 'rolePolicies', 'cognito', 'trace']);
     expect(out).toMatchObject({ decision: 'ALLOWED', allowed: true, action: 'iot:Subscribe', resource: 'arn:aws:iot:eu-west-1:111122223333:topicfilter/home/123_aws_ave/#', missingVariables: [], trace: null });
     expect(out.deciding).toEqual([
       {
@@ -229,6 +230,7 @@ describe('iotctl policy test', () => {
         matchedResources: ['arn:aws:iot:*:*:topicfilter/home/123_aws_ave/*'],
         notResource: false,
         statement: { Sid: 'SubscribeHomeTopics', Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'arn:aws:iot:*:*:topicfilter/home/123_aws_ave/*' },
+        side: 'iot',
       },
     ]);
     expect(out.principal).toMatchObject({ region: 'eu-west-1', account: '111122223333' });
@@ -288,10 +290,15 @@ describe('iotctl policy test', () => {
     const role = write('role-connect-only.json', { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' } });
     const r = await test('-f', file('cognito.json'), '--role-policy-file', role, '--cognito-id', id, '--action', 'iot:Publish', '--resource', `foo/${id}`, '--json');
     expect(r.code).toBe(3);
-    expect(json(r.stdout)).toMatchObject({ decision: 'IMPLICIT_DENY', cognito: { decidedBy: 'iam', reason: 'the IoT policies allow it, but the role policy does not', roleDecision: 'IMPLICIT_DENY', iotDecision: 'ALLOWED' } });
+    expect(json(r.stdout)).toMatchObject({
+      decision: 'IMPLICIT_DENY',
+      reason: `the IoT policies allow it, but the role policy does not: no statement of the authenticated identity's role ${role} allows it`,
+      cognito: { decidedBy: 'iam', roleDecision: 'IMPLICIT_DENY', iotDecision: 'ALLOWED' },
+    });
     const human = await test('-f', file('cognito.json'), '--role-policy-file', role, '--cognito-id', id, '--action', 'iot:Connect', '--resource', id);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('Cognito identity: both the role policy and the IoT policies allow it');
+    expect(human.stdout).toContain('  both the role policy and the IoT policies allow it: ');
+    expect(human.stdout).toContain('  Cognito identity: role policy ALLOWED, IoT policies ALLOWED');
   });
 
   it('hints at --account-id when a statement names another account', async () => {

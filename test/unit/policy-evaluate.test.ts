@@ -5,7 +5,10 @@ import {
   combineCognito,
   compilePolicy,
   evaluate,
-  evaluateCognito,
+  decide,
+  compileAll,
+  statementName,
+  type PolicySides,
   explain,
   isAllowed,
   policyCacheSize,
@@ -62,6 +65,10 @@ describe('Cognito identity scoped by ${cognito-identity.amazonaws.com:sub}', () 
     expect(decision(iot, action, target, ctx)).toBe(expected);
   });
 
+  const cognitoSides = (rolePolicies: Parameters<typeof compileAll>[0], iotPolicies: Parameters<typeof compileAll>[0]): PolicySides => ({
+    role: { policies: compileAll(rolePolicies), roleArn: 'arn:aws:iam::123456789012:role/auth', known: true, authenticated: true },
+    iot: { policies: compileAll(iotPolicies), owner: 'identity' },
+  });
   const role = [policy('auth-role', allow(['iot:Connect', 'iot:Publish', 'iot:Subscribe', 'iot:Receive'], '*'), deny('iot:Publish', anyArn('topic/foo/*/admin')))];
   it.each([
     ['both allow', role, iot, `foo/${id}`, 'ALLOWED', 'both'],
@@ -70,24 +77,32 @@ describe('Cognito identity scoped by ${cognito-identity.amazonaws.com:sub}', () 
     ['no IoT policy attached', role, [], `foo/${id}`, 'IMPLICIT_DENY', 'iot'],
     ['the role does not allow', [policy('narrow', allow('iot:Connect', '*'))], iot, `foo/${id}`, 'IMPLICIT_DENY', 'iam'],
   ])('authenticated identity, %s', (_name, rolePolicies, iotPolicies, topic, expected, decidedBy) => {
-    const result = evaluateCognito(rolePolicies, iotPolicies, request('iot:Publish', topic), ctx);
-    expect([result.decision, result.decidedBy]).toEqual([expected, decidedBy]);
-    expect(result.iam.action).toBe('iot:Publish');
+    const result = decide(cognitoSides(rolePolicies, iotPolicies), request('iot:Publish', topic), ctx);
+    expect([result.decision, result.cognito?.decidedBy]).toEqual([expected, decidedBy]);
+    expect(result.action).toBe('iot:Publish');
   });
 
-  it('an explicit deny on the IoT side wins over an Allow in the role', () => {
+  it('an explicit deny on the IoT side wins over an Allow in the role, and the sentence names it', () => {
     const iotDeny = [...iot, policy('block', deny('iot:Publish', anyArn('topic/foo/*')))];
-    const result = evaluateCognito(role, iotDeny, request('iot:Publish', `foo/${id}`), ctx);
+    const result = decide(cognitoSides(role, iotDeny), request('iot:Publish', `foo/${id}`), ctx);
     expect(result.decision).toBe('EXPLICIT_DENY');
-    expect(result.decidedBy).toBe('iot');
-    expect(result.reason).toBe('the IoT policies deny it explicitly');
+    expect(result.cognito?.decidedBy).toBe('iot');
+    expect(result.reason).toBe(`explicitly denied by ${statementName(result.deciding[0]!)}`);
+    expect(result.deciding.map((d) => [d.side, d.policyName])).toEqual([['iot', 'block']]);
   });
 
-  it('explains both sides', () => {
-    const result = evaluateCognito(role, iot, request('iot:Publish', `foo/${other}`), ctx, { trace: true });
-    expect(result.reason).toBe('the role policy allows it, but no IoT policy attached to the identity does');
-    expect(result.iam.deciding.map((d) => d.policyName)).toEqual(['auth-role']);
-    expect('trace' in result.iot).toBe(true);
+  it('explains both sides, with a trace when asked', () => {
+    const result = decide(cognitoSides(role, iot), request('iot:Publish', `foo/${other}`), ctx, { trace: true });
+    expect(result.reason).toBe('the role policy allows it, but no IoT policy attached to the identity does: no statement of the identity\'s policies (cognito-user) allows it');
+    expect(result.policies).toEqual(['auth-role', 'cognito-user']);
+    expect(result.trace?.length).toBeGreaterThan(0);
+  });
+
+  it('an unauthenticated identity: its role alone decides, and an unknown role grants nothing', () => {
+    const guest: PolicySides = { role: { policies: compileAll(role), roleArn: 'arn:aws:iam::123456789012:role/guest', known: true, authenticated: false } };
+    expect(decide(guest, request('iot:Publish', `foo/${id}`), ctx).allowed).toBe(true);
+    const unknown: PolicySides = { role: { policies: [], roleArn: 'arn:aws:iam::123456789012:role/gone', known: false, authenticated: false } };
+    expect(decide(unknown, request('iot:Publish', `foo/${id}`), ctx).reason).toBe("the unauthenticated identity's role arn:aws:iam::123456789012:role/gone is unknown here, so it grants nothing");
   });
 
   it('combineCognito merges missing variables', () => {

@@ -1,5 +1,5 @@
 /** Human rendering of `iotctl policy test` / `explain` results: one readable screen. */
-import type { DecidingStatement, Decision, StatementTrace } from '../../core/policy/index.js';
+import { statementName, type DecidingStatementOf, type Decision, type StatementTrace } from '../../core/policy/index.js';
 import type { Colors } from '../../io/colors.js';
 
 export interface MissingVariable {
@@ -12,14 +12,16 @@ export interface TestReport {
   allowed: boolean;
   action: string;
   resource: string;
-  deciding: DecidingStatement[];
+  /** The engine's sentence: the same words `iotctl local logs` prints for the same decision. */
+  reason: string;
+  deciding: DecidingStatementOf[];
   missingVariables: MissingVariable[];
   hints: string[];
   warnings: string[];
   principal: Record<string, string | string[] | null>;
   policies: string[];
   rolePolicies: string[] | null;
-  cognito: { decidedBy: string; reason: string; roleDecision: Decision; iotDecision: Decision } | null;
+  cognito: { decidedBy: string; roleDecision: Decision; iotDecision: Decision } | null;
   trace: StatementTrace[] | null;
 }
 
@@ -29,14 +31,8 @@ const DECISION_TEXT: Record<Decision, string> = {
   IMPLICIT_DENY: 'DENIED (implicit deny: no statement allows it)',
 };
 
-function statementName(s: { policyName: string; policyVersionId?: string; statementIndex: number; sid?: string }): string {
-  const version = s.policyVersionId !== undefined ? ` version ${s.policyVersionId}` : '';
-  const sid = s.sid !== undefined ? ` "${s.sid}"` : '';
-  return `${s.policyName}${version}, Statement[${s.statementIndex}]${sid}`;
-}
-
-function decidingLines(d: DecidingStatement, c: Colors): string[] {
-  const lines = [`  ${d.effect === 'Deny' ? 'denied' : 'allowed'} by ${c.bold(statementName(d))} (${d.effect})`, `      ${c.dim(JSON.stringify(d.statement))}`];
+function decidingLines(d: DecidingStatementOf, c: Colors): string[] {
+  const lines = [`  ${c.bold(statementName(d))}${d.side === 'role' ? ' (role)' : ''}: ${d.effect}`, `      ${c.dim(JSON.stringify(d.statement))}`];
   if (d.notResource) lines.push(`      resource matches none of its NotResource patterns`);
   for (const r of d.matchedResources) lines.push(`      matched ${r}`);
   return lines;
@@ -77,8 +73,8 @@ function traceLines(t: StatementTrace, c: Colors): string[] {
 
 export function formatReport(r: TestReport, c: Colors): string {
   const head = r.allowed ? c.bold(c.green(DECISION_TEXT[r.decision])) : c.bold(c.red(DECISION_TEXT[r.decision]));
-  const lines = [`${head}  ${r.action} on ${r.resource}`];
-  if (r.cognito) lines.push(`  Cognito identity: ${r.cognito.reason} (role policy: ${r.cognito.roleDecision}, IoT policies: ${r.cognito.iotDecision})`);
+  const lines = [`${head}  ${r.action} on ${r.resource}`, `  ${r.reason}`];
+  if (r.cognito) lines.push(`  Cognito identity: role policy ${r.cognito.roleDecision}, IoT policies ${r.cognito.iotDecision}`);
   for (const d of r.deciding) lines.push(...decidingLines(d, c));
   for (const m of r.missingVariables) lines.push(`  ${c.yellow('missing:')} \${${m.name}} has no value: ${m.hint}`);
   for (const w of r.warnings) lines.push(`  ${c.yellow('warning:')} ${w}`);

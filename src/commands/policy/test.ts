@@ -8,15 +8,7 @@ import type { Command } from 'commander';
 import { examples, hiddenAlias } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
-import {
-  combineCognito,
-  compileWildcard,
-  explain,
-  parseArn,
-  type Explanation,
-  type PolicyInput,
-  type StatementTrace,
-} from '../../core/policy/index.js';
+import { compileAll, compileWildcard, decide, parseArn, type PolicyInput, type PolicySides, type StatementTrace } from '../../core/policy/index.js';
 import { hintForVariable, prepareRequest, type PreparedRequest, type RequestFlags } from './request.js';
 import { formatReport, type TestReport } from './report.js';
 import { collect, readPolicyFile, requireValid } from './shared.js';
@@ -138,34 +130,31 @@ function principalSummary(prepared: PreparedRequest): TestReport['principal'] {
   };
 }
 
-/** Decides the request against the set and builds the report (pure apart from the inputs). */
-export function decide(set: PolicySet, prepared: PreparedRequest, withTrace: boolean, flags: RequestFlags): TestReport {
-  const iot = explain(set.iot, prepared.request, prepared.context);
-  let main: Pick<Explanation, 'decision' | 'allowed' | 'deciding' | 'missingVariables'> = iot;
-  let trace = iot.trace;
-  let cognito: TestReport['cognito'] = null;
-  if (set.role) {
-    const role = explain(set.role, prepared.request, prepared.context);
-    const combined = combineCognito(role, iot);
-    const sides = combined.decidedBy === 'both' ? [role, iot] : combined.decidedBy === 'iam' ? [role] : [iot];
-    main = { ...combined, deciding: combined.allowed || combined.decision === 'EXPLICIT_DENY' ? sides.flatMap((s) => s.deciding) : [] };
-    trace = [...role.trace, ...iot.trace];
-    cognito = { decidedBy: combined.decidedBy, reason: combined.reason, roleDecision: role.decision, iotDecision: iot.decision };
-  }
+/** The set as the policy engine's sides: the role files (an authenticated Cognito identity's role) and the IoT policies. */
+function sidesOf(set: PolicySet, flags: TestOptions): PolicySides {
+  const iot = { policies: compileAll(set.iot), owner: set.certificate || flags.cert ? ('certificate' as const) : set.role || flags.cognitoId ? ('identity' as const) : ('files' as const) };
+  if (!set.role) return { iot };
+  return { iot, role: { policies: compileAll(set.role), roleArn: (flags.rolePolicyFile ?? []).join(', '), known: true, authenticated: true } };
+}
+
+/** Decides the request against the set with the one policy engine (core/policy/decide.ts) and builds the report. */
+export function decideTest(set: PolicySet, prepared: PreparedRequest, withTrace: boolean, flags: TestOptions): TestReport {
+  const d = decide(sidesOf(set, flags), prepared.request, prepared.context, { trace: true });
   return {
-    decision: main.decision,
-    allowed: main.allowed,
-    action: prepared.request.action,
-    resource: prepared.request.resource,
-    deciding: main.deciding,
-    missingVariables: main.missingVariables.map((name) => ({ name, hint: hintForVariable(name, flags) })),
-    hints: main.allowed ? [] : scopeHints(trace, prepared),
+    decision: d.decision,
+    allowed: d.allowed,
+    action: d.action,
+    resource: d.resource,
+    reason: d.reason,
+    deciding: d.deciding,
+    missingVariables: d.missingVariables.map((name) => ({ name, hint: hintForVariable(name, flags) })),
+    hints: d.allowed ? [] : scopeHints(d.trace ?? [], prepared),
     warnings: prepared.warnings,
     principal: principalSummary(prepared),
     policies: set.iot.map((p) => p.name),
     rolePolicies: set.role ? set.role.map((p) => p.name) : null,
-    cognito,
-    trace: withTrace ? trace : null,
+    cognito: d.cognito ?? null,
+    trace: withTrace ? (d.trace ?? []) : null,
   };
 }
 
@@ -202,7 +191,7 @@ export async function runTest(ctx: Context, options: TestOptions, withTrace: boo
   const set = await gather(ctx, options);
   const prepared = await prepareRequest(options, ctx.globals.region ?? set.region ?? (await requestRegion(ctx)));
   if (set.certificate && !prepared.context.certificate) prepared.context.certificate = set.certificate;
-  const report = decide(set, prepared, withTrace, options);
+  const report = decideTest(set, prepared, withTrace, options);
   ctx.out.result(report, formatReport);
   return report.allowed ? ExitCode.OK : ExitCode.DENIED;
 }

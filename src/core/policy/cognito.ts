@@ -2,10 +2,9 @@
  * Authenticated Cognito identities: AWS IoT allows a request only when BOTH the
  * identity pool's authenticated-role IAM policy and the IoT policies attached
  * to the identity allow it; an explicit Deny on either side wins.
- * (Unauthenticated identities: only the role policy counts; use evaluate().)
+ * (Unauthenticated identities: only the role policy counts.) decide.ts applies it.
  */
-import { evaluate, explain, type AuthRequest, type ContextSource, type Decision, type Evaluation, type PolicySource } from './evaluate.js';
-import { buildVariables, VariableBag } from './variables.js';
+import type { Decision, Evaluation } from './evaluate.js';
 
 export interface CombinedEvaluation<E extends Evaluation = Evaluation> {
   decision: Decision;
@@ -52,17 +51,4 @@ export function combineCognito<E extends Evaluation>(iam: E, iot: E): CombinedEv
     iot,
     missingVariables: [...new Set([...iam.missingVariables, ...iot.missingVariables])],
   };
-}
-
-/** Evaluates an authenticated Cognito identity: role policy AND attached IoT policies. */
-export function evaluateCognito(
-  rolePolicies: readonly PolicySource[],
-  iotPolicies: readonly PolicySource[],
-  request: AuthRequest,
-  context: ContextSource,
-  options: { trace?: boolean } = {},
-): CombinedEvaluation {
-  const bag = context instanceof VariableBag ? context : buildVariables(context);
-  const run = options.trace ? explain : evaluate;
-  return combineCognito(run(rolePolicies, request, bag), run(iotPolicies, request, bag));
 }

@@ -14,16 +14,16 @@
  * `allowed()` is the hot path; `report()` explains a decision for the logs.
  */
 import {
-  combineCognito,
   compilePolicy,
-  evaluate,
-  isAllowed,
-  type CompiledPolicy,
-  type Decision,
-  type Evaluation,
-  type PolicyInput,
-  type VariableBag,
+  decide,
+  isAllowedBy,
   buildVariables,
+  type CompiledPolicy,
+  type DecidingStatementOf,
+  type ExplainedDecision,
+  type PolicyInput,
+  type PolicySides,
+  type VariableBag,
 } from '../../core/policy/index.js';
 import type { Arns } from '../arns.js';
 import type { EffectivePolicy, Registry } from '../store/registry.js';
@@ -40,36 +40,13 @@ export interface AuthorityOptions {
 }
 
 /** A statement that decided, with the side it came from for Cognito identities. */
-export interface DecidingStatementReport {
-  side: 'iot' | 'role';
-  policyName: string;
-  policyVersionId?: string;
-  statementIndex: number;
-  sid?: string;
-  effect: 'Allow' | 'Deny';
-  statement: Record<string, unknown>;
-}
+export type DecidingStatementReport = DecidingStatementOf;
 
-export interface DecisionReport {
-  decision: Decision;
-  allowed: boolean;
-  action: string;
-  resource: string;
-  /** One sentence a person can act on. */
-  reason: string;
-  deciding: DecidingStatementReport[];
-  missingVariables: string[];
-  /** Names of the policies that were evaluated (a role's inline policies as role/<role name>/<policy name>). */
-  policies: string[];
-}
+/** The decision and its explanation: core/policy/decide.ts's, as the logs keep it. */
+export type DecisionReport = Omit<ExplainedDecision, 'cognito' | 'trace'>;
 
 interface Compiled {
-  iot: CompiledPolicy[];
-  role: CompiledPolicy[];
-  iotNames: string[];
-  /** role/<role name>/<policy name> of each inline policy. */
-  roleNames: string[];
-  roleKnown: boolean;
+  sides: PolicySides;
   bag: VariableBag;
 }
 
@@ -105,85 +82,50 @@ export class Authority {
 
   /** The decision alone: for every PUBLISH and every delivery. */
   allowed(action: string, resource: string): boolean {
-    const p = this.principal;
-    if (p.kind === 'root') return true;
+    if (this.principal.kind === 'root') return true;
     if (this.inactiveStatus() !== undefined) return false;
     const c = this.state();
-    const request = { action, resource };
-    if (p.kind === 'certificate') return isAllowed(c.iot, request, c.bag);
-    if (!isAllowed(c.role, request, c.bag)) return false;
-    return !p.authenticated || isAllowed(c.iot, request, c.bag);
+    return isAllowedBy(c.sides, { action, resource }, c.bag);
   }
 
-  /** The decision with its explanation (deciding statements, missing variables, a reason). */
+  /** The decision with its explanation (deciding statements, missing variables, a reason), from the one policy engine. */
   report(action: string, resource: string): DecisionReport {
-    const p = this.principal;
     const base = { action, resource, deciding: [] as DecidingStatementReport[], missingVariables: [] as string[], policies: [] as string[] };
-    if (p.kind === 'root') return { ...base, decision: 'ALLOWED', allowed: true, reason: 'the root key is the account root: allowed everything' };
+    if (this.principal.kind === 'root') return { ...base, decision: 'ALLOWED', allowed: true, reason: 'the root key is the account root: allowed everything' };
     const status = this.inactiveStatus();
     if (status !== undefined) {
       return { ...base, decision: 'IMPLICIT_DENY', allowed: false, reason: `the certificate is ${status}; only ACTIVE certificates may connect` };
     }
     const c = this.state();
-    const request = { action, resource };
-    const iotNames = c.iotNames;
-    const roleLabel = c.roleNames;
-    if (p.kind === 'certificate') {
-      const ev = evaluate(c.iot, request, c.bag);
-      return { ...summarize(ev, 'iot'), action, resource, policies: iotNames, reason: iotReason(ev, iotNames, 'certificate') };
-    }
-    const role = evaluate(c.role, request, c.bag);
-    if (!p.authenticated) {
-      return { ...summarize(role, 'role'), action, resource, policies: roleLabel, reason: roleReason(role, c, p.roleArn, 'unauthenticated identity') };
-    }
-    const iot = evaluate(c.iot, request, c.bag);
-    const combined = combineCognito(role, iot);
-    const deciding = [...summarize(role, 'role').deciding, ...summarize(iot, 'iot').deciding].filter((d) =>
-      combined.decision === 'EXPLICIT_DENY' ? d.effect === 'Deny' : combined.allowed,
-    );
-    let reason = combined.reason;
-    if (!combined.allowed && combined.decision === 'IMPLICIT_DENY') {
-      const parts: string[] = [];
-      if (!role.allowed) parts.push(roleReason(role, c, p.roleArn, 'authenticated identity'));
-      if (!iot.allowed) parts.push(iotReason(iot, iotNames, 'identity'));
-      reason = `${combined.reason}: ${parts.join('; ')}`;
-    } else if (combined.decision === 'EXPLICIT_DENY') {
-      reason = `explicitly denied by ${deciding.map(statementLabel).join(', ')}`;
-    }
-    return {
-      decision: combined.decision,
-      allowed: combined.allowed,
-      action,
-      resource,
-      reason,
-      deciding,
-      missingVariables: combined.missingVariables,
-      policies: [...roleLabel, ...iotNames],
-    };
+    const { cognito: _sides, trace: _trace, ...decision } = decide(c.sides, { action, resource }, c.bag);
+    return decision;
   }
 
   private state(): Compiled {
     const generation = this.options.generation?.() ?? 0;
     if (this.compiled && generation === this.generation) return this.compiled;
     const registry = this.options.registry();
-    const p = this.principal;
-    const key = principalKey(p);
-    // An unauthenticated identity's attached IoT policies are irrelevant (AWS evaluates its role alone).
-    const attached = key === undefined || (p.kind === 'cognito' && !p.authenticated) ? [] : registry.policiesFor(key);
-    const iot = compileEffective(attached, this.options.onPolicyError);
-    const inline = p.kind === 'cognito' ? registry.rolePolicies(p.roleArn) : undefined;
-    const role = p.kind === 'cognito' && inline ? compileRolePolicies(this.options.arns, p.roleArn, inline, this.options.onPolicyError) : [];
-    this.compiled = {
-      iot,
-      role,
-      iotNames: attached.map((e) => e.policyName),
-      roleNames: p.kind === 'cognito' && inline ? inline.map((policy) => rolePolicyLabel(this.options.arns, p.roleArn, policy.name)) : [],
-      roleKnown: inline !== undefined,
-      bag: buildVariables(policyContext(registry, p, this.facts)),
-    };
+    this.compiled = { sides: principalSides(registry, this.options, this.principal), bag: buildVariables(policyContext(registry, this.principal, this.facts)) };
     this.generation = generation;
     return this.compiled;
   }
+}
+
+/**
+ * The policies that decide for a principal: a certificate's IoT policies; a
+ * Cognito identity's role (its inline policies), plus, when authenticated, the
+ * IoT policies attached to its identity id (an unauthenticated identity's are
+ * irrelevant: AWS evaluates its role alone).
+ */
+export function principalSides(registry: Registry, options: Pick<AuthorityOptions, 'arns' | 'onPolicyError'>, p: Principal): PolicySides {
+  const key = principalKey(p);
+  if (p.kind === 'cognito') {
+    const inline = registry.rolePolicies(p.roleArn);
+    const role = { policies: inline ? compileRolePolicies(options.arns, p.roleArn, inline, options.onPolicyError) : [], roleArn: p.roleArn, known: inline !== undefined, authenticated: p.authenticated };
+    if (!p.authenticated) return { role };
+    return { role, iot: { policies: compileEffective(key === undefined ? [] : registry.policiesFor(key), options.onPolicyError), owner: 'identity' } };
+  }
+  return { iot: { policies: compileEffective(key === undefined ? [] : registry.policiesFor(key), options.onPolicyError), owner: 'certificate' } };
 }
 
 /** Compiles what can be compiled; a document the evaluator rejects grants nothing and is reported. */
@@ -218,38 +160,4 @@ export function compileEffective(policies: EffectivePolicy[], onError?: (policyN
     policies.map((e) => ({ name: e.policyName, versionId: e.versionId, document: e.document })),
     onError,
   );
-}
-
-function summarize(ev: Evaluation, side: 'iot' | 'role'): Omit<DecisionReport, 'action' | 'resource' | 'reason' | 'policies'> {
-  return {
-    decision: ev.decision,
-    allowed: ev.allowed,
-    missingVariables: ev.missingVariables,
-    deciding: ev.deciding.map((d) => {
-      const out: DecidingStatementReport = { side, policyName: d.policyName, statementIndex: d.statementIndex, effect: d.effect, statement: d.statement };
-      if (d.policyVersionId !== undefined) out.policyVersionId = d.policyVersionId;
-      if (d.sid !== undefined) out.sid = d.sid;
-      return out;
-    }),
-  };
-}
-
-/** "policy home-123 v1 statement 2 (Sid DenyDoors)" */
-export function statementLabel(d: Pick<DecidingStatementReport, 'policyName' | 'policyVersionId' | 'statementIndex' | 'sid'>): string {
-  return `${d.policyName}${d.policyVersionId ? ` v${d.policyVersionId}` : ''} statement ${d.statementIndex}${d.sid ? ` (Sid ${d.sid})` : ''}`;
-}
-
-function iotReason(ev: Evaluation, names: string[], owner: 'certificate' | 'identity'): string {
-  if (ev.decision === 'ALLOWED') return `allowed by ${ev.deciding.map((d) => statementLabel(d)).join(', ')}`;
-  if (ev.decision === 'EXPLICIT_DENY') return `explicitly denied by ${ev.deciding.map((d) => statementLabel(d)).join(', ')}`;
-  if (names.length === 0) return `no IoT policy is attached to the ${owner}`;
-  return `no statement of the ${owner}'s policies (${names.join(', ')}) allows it`;
-}
-
-function roleReason(ev: Evaluation, c: Compiled, roleArn: string, who: string): string {
-  if (ev.decision === 'ALLOWED') return `allowed by the role policy of ${roleArn}`;
-  if (ev.decision === 'EXPLICIT_DENY') return `explicitly denied by ${ev.deciding.map((d) => statementLabel(d)).join(', ')}`;
-  if (!c.roleKnown) return `the ${who}'s role ${roleArn} is unknown to the local IoT Core, so it grants nothing`;
-  if (c.roleNames.length === 0) return `the ${who}'s role ${roleArn} has no inline policy, so it grants nothing`;
-  return `the ${who}'s role policy (${roleArn}) does not allow it`;
 }

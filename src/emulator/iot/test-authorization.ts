@@ -1,12 +1,12 @@
 /**
  * TestAuthorization (POST /test-authorization?clientId=...): the same
  * evaluator and the same policy variables the broker uses, answered in AWS's
- * shape. The policies are those attached to `principal` (default versions),
+ * shape, from the one policy engine (core/policy/decide.ts). The policies are those attached to `principal` (default versions),
  * minus `policyNamesToSkip`, plus `policyNamesToAdd`. Each authInfo is decided
  * over all its resources: any explicit deny wins, then any implicit deny. A
  * policy named in policyNamesToAdd that does not exist is ResourceNotFoundException.
  */
-import { buildVariables, evaluate, type Decision, type Evaluation } from '../../core/policy/index.js';
+import { buildVariables, decide, type Decision, type ExplainedDecision, type PolicySides } from '../../core/policy/index.js';
 import { compileEffective } from '../authorization/authority.js';
 import { certificatePrincipal, policyContext, type Principal } from '../authorization/principal.js';
 import { ValidationError } from '../errors.js';
@@ -80,15 +80,16 @@ function testAuthorization(req: ServiceRequest, ctx: ServiceContext) {
   const add = (optionalStringList(body.policyNamesToAdd, 'policyNamesToAdd', RULES.policyName) ?? []).map((name) => effective(registry, name));
   const attached = principal && principal.kind !== 'root' ? registry.policiesFor(principal.kind === 'certificate' ? principal.key : principal.identityId) : [];
   const selected = [...attached.filter((p) => !skip.has(p.policyName)), ...add.filter((p) => !attached.some((a) => a.policyName === p.policyName))];
-  const policies = compileEffective(selected);
+  // The one policy engine, with the principal's IoT policies (TestAuthorization checks IoT policies, not roles).
+  const sides: PolicySides = { iot: { policies: compileEffective(selected), owner: principal?.kind === 'cognito' ? 'identity' : 'certificate' } };
   const context = principal ? policyContext(registry, principal, { clientId }) : clientId !== undefined ? { clientId } : {};
   const bag = buildVariables(context);
   const ref = (name: string) => ({ policyName: name, policyArn: ctx.arns.policy(name) });
 
   const authResults = infos.map((info) => {
-    const evaluations: Evaluation[] = info.resources.map((resource) => evaluate(policies, { action: ACTIONS[info.actionType], resource }, bag));
+    const evaluations: ExplainedDecision[] = info.resources.map((resource) => decide(sides, { action: ACTIONS[info.actionType], resource }, bag));
     const decision = evaluations.reduce<Decision>((worst, e) => (RANK[e.decision] > RANK[worst] ? e.decision : worst), 'ALLOWED');
-    const namesWhere = (pick: (e: Evaluation) => boolean) => [...new Set(evaluations.filter(pick).flatMap((e) => e.deciding.map((d) => d.policyName)))];
+    const namesWhere = (pick: (e: ExplainedDecision) => boolean) => [...new Set(evaluations.filter(pick).flatMap((e) => e.deciding.map((d) => d.policyName)))];
     const allowing = decision === 'ALLOWED' ? namesWhere(() => true) : [];
     const denying = decision === 'EXPLICIT_DENY' ? namesWhere((e) => e.decision === 'EXPLICIT_DENY') : [];
     const implicit = decision === 'IMPLICIT_DENY' ? selected.map((p) => p.policyName) : [];
