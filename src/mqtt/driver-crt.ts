@@ -122,6 +122,9 @@ function toBuffer(payload: ArrayBuffer | ArrayBufferView | undefined): Buffer {
   return Buffer.from(payload);
 }
 
+/** How long an acknowledged operation (PUBLISH QoS 1, SUBSCRIBE, UNSUBSCRIBE) may wait for its answer. */
+const OPERATION_TIMEOUT_MS = 30_000;
+
 // ---------------------------------------------------------------- MQTT 3.1.1
 
 class Driver311 implements Driver {
@@ -145,6 +148,8 @@ class Driver311 implements Driver {
       .with_clean_session(true)
       .with_keep_alive_seconds(spec.keepAliveSeconds ?? 1200)
       .with_socket_options(socketOptions(spec))
+      // A PUBACK or UNSUBACK that never comes fails its operation instead of holding the command.
+      .with_protocol_operation_timeout_ms(OPERATION_TIMEOUT_MS)
       // The SDK would reconnect on its own; hold it off long enough for stop() to win.
       .with_reconnect_min_sec(120)
       .with_reconnect_max_sec(120);
@@ -252,6 +257,7 @@ class Driver5 implements Driver {
       // iotctl paces publishes itself (pacing.ts), so --rate can lift the AWS defaults locally.
       .withExtendedValidationAndFlowControlOptions(mqtt5.ClientExtendedValidationAndFlowControl.None)
       .withConnackTimeoutMs(spec.connectTimeoutMs)
+      .withAckTimeoutSeconds(OPERATION_TIMEOUT_MS / 1000)
       .withSocketOptions(socketOptions(spec))
       .withMinReconnectDelayMs(120_000)
       .withMaxReconnectDelayMs(120_000);

@@ -9,6 +9,7 @@ import { formatDuration } from '../core/duration.js';
 import {
   connectFailure,
   connectionLost,
+  crtErrorName,
   connectTimeout,
   isHangup,
   isTlsError,
@@ -25,6 +26,15 @@ import { isFailure } from './reason-codes.js';
 import type { ProbeResult } from './tls-probe.js';
 import type { Driver, DriverFailure } from './driver-crt.js';
 import type { ConnectionSpec, IncomingMessage, MqttSession, OutgoingMessage, QoS, SessionInfo, SessionOptions } from './types.js';
+
+/** How long a failed operation waits for the loss event that explains it. */
+const LOSS_REPORT_WAIT_MS = 2000;
+
+/** The device SDK's errors for operations cut off by a lost connection. */
+function isConnectionGone(err: unknown): boolean {
+  const name = crtErrorName(err);
+  return name === 'AWS_ERROR_MQTT_CANCELLED_FOR_CLEAN_SESSION' || name === 'AWS_ERROR_MQTT_NOT_CONNECTED' || name === 'AWS_ERROR_MQTT_CONNECTION_DESTROYED' || isHangup(name);
+}
 
 /** How long after the first publish a hang-up still reads as "that publish was denied". */
 const PUBLISH_DENIAL_WINDOW_MS = 5000;
@@ -229,11 +239,30 @@ class Session implements MqttSession {
       const cb = this.pending.get(id);
       if (!cb) return; // already failed with the connection
       this.pending.delete(id);
-      if (err !== undefined) return cb(this.lostError ?? operationFailed('publish', m.topic, err));
+      // Cancelled because the connection went: its loss event may come a moment later (busy machine), and it holds the diagnosis.
+      if (err !== undefined) return this.afterLoss(err, () => cb(this.lostError ?? operationFailed('publish', m.topic, err)));
       if (isFailure(ack!.code)) return cb(refused('publish', this.denial({ topic: m.topic, retain: m.retain }), ack!.code, 'PUBACK', ack!.reasonString));
       if (m.qos === 1) this.confirmed++;
       cb();
     });
+  }
+
+  /**
+   * Runs `report` once the connection loss that `err` points to is known (or
+   * at once for other errors): the device SDK may fail an operation before it
+   * reports the hang-up that explains it.
+   */
+  private afterLoss(err: unknown, report: () => void): void {
+    if (this.lostError || !isConnectionGone(err)) return report();
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      report();
+    };
+    const timer = setTimeout(once, LOSS_REPORT_WAIT_MS);
+    this.lostHandlers.push(once);
   }
 
   flush(): Promise<void> {
@@ -247,7 +276,7 @@ class Session implements MqttSession {
           if (this.waiting.delete(reject)) resolve();
         },
         (err: unknown) => {
-          if (this.waiting.delete(reject)) reject(this.lostError ?? operationFailed('publish', 'iotctl/flush', err));
+          if (this.waiting.delete(reject)) this.afterLoss(err, () => reject(this.lostError ?? operationFailed('publish', 'iotctl/flush', err)));
         },
       );
     });
