@@ -10,8 +10,7 @@ export type Mode =
   | 'run' // runs to completion; its exit code is checked
   | 'interrupt' // `until Ctrl-C`: once it is running, SIGINT; then its exit code is checked
   | 'background' // a trailing `&`, or `keeps running`: stopped with SIGINT at the end of its document
-  | 'aws' // `needs AWS`: run against an unreachable endpoint; only a usage error (exit 2) fails it
-  | 'skip'; // `not run`: only for lines that do not call iotctl (git clone, npm install)
+  | 'aws'; // `needs AWS`: run against an unreachable endpoint; only a usage error (exit 2) fails it
 
 export interface Example {
   /** 'README.md', 'docs/mqtt.md' or 'iotctl policy test --help'. */
@@ -36,7 +35,7 @@ export interface Extraction {
 }
 
 const RUNNABLE_FENCES = new Set(['sh', 'bash', 'shell', 'console']);
-const TAG_WORDS = /^(exit|needs|until|keeps|not run)\b/i;
+const TAG_WORDS = /^(exit|needs|until|keeps)\b/i;
 /** `<certificate id>`, `<id>`: a placeholder, not a redirect (`< file`). */
 const PLACEHOLDER = /<([a-z][a-z0-9 _-]*)>/gi;
 
@@ -69,8 +68,8 @@ interface Tags {
 }
 
 /**
- * Reads the tags at the start of a trailing comment: `exit 3`, `needs AWS`, `until Ctrl-C`,
- * `keeps running`, `not run`, joined by `;`, and optionally followed by `: free text`.
+ * Reads the tags at the start of a trailing comment: `exit 3`, `needs AWS`, `until Ctrl-C` or
+ * `keeps running`, joined by `;`, and optionally followed by `: free text`.
  * A comment that does not start with a tag is free text.
  */
 export function parseTags(comment: string | undefined): Tags {
@@ -83,8 +82,7 @@ export function parseTags(comment: string | undefined): Tags {
     else if (part === 'needs AWS') tags.mode = 'aws';
     else if (part === 'until Ctrl-C') tags.mode = 'interrupt';
     else if (part === 'keeps running') tags.mode = 'background';
-    else if (part === 'not run') tags.mode = 'skip';
-    else if (TAG_WORDS.test(comment)) return { problem: `"# ${comment}" looks like a tag but is not one (exit N, needs AWS, until Ctrl-C, keeps running, not run)` };
+    else if (TAG_WORDS.test(comment)) return { problem: `"# ${comment}" looks like a tag but is not one (exit N, needs AWS, until Ctrl-C, keeps running)` };
     else return {};
   }
   return tags;
@@ -97,17 +95,12 @@ function classify(document: string, where: string, raw: string, problems: string
   const command = background ? withAmp.slice(0, -1).trimEnd() : withAmp;
   const tags = parseTags(comment);
   if (tags.problem) problems.push(`${where}: ${tags.problem}`);
-  const calls = callsIotctl(command);
-  let mode: Mode = tags.mode ?? (background ? 'background' : 'run');
+  const mode: Mode = tags.mode ?? (background ? 'background' : 'run');
   if (background && tags.mode && tags.mode !== 'background') problems.push(`${where}: a trailing & already means "keeps running"; drop "${tags.mode}"`);
-  if (mode === 'skip' && calls) {
-    problems.push(`${where}: "not run" is only for commands that do not call iotctl: ${command}`);
-    mode = 'run';
-  }
   if (/<<-?\s*['"]?\w/.test(command)) problems.push(`${where}: here-documents are not supported in examples: ${command}`);
   const placeholders = [...command.matchAll(PLACEHOLDER)].map((m) => m[0]);
   const exit = tags.exit ?? (mode === 'interrupt' || mode === 'background' ? 130 : 0);
-  return { document, where, command, comment, callsIotctl: calls, mode, exit, placeholders };
+  return { document, where, command, comment, callsIotctl: callsIotctl(command), mode, exit, placeholders };
 }
 
 /** Joins `\`-continued lines; returns [first line index, text] per logical line. */
@@ -129,9 +122,10 @@ function logicalLines(lines: string[], start: number): Array<[number, string]> {
 
 /**
  * The examples in a Markdown document: every command in a fenced block marked `sh`, `bash`,
- * `shell` or `console`. In a block with `$ ` prompts only prompted lines are commands (the rest
- * is output). Other languages (text, json, js, python ...) are not run. A fence without a language
- * that mentions iotctl is a problem: say `sh` to run it or `text` for output.
+ * `shell` or `console` in which some command calls iotctl (the other commands of such a block run
+ * too: they make files or set variables). In a block with `$ ` prompts only prompted lines are
+ * commands (the rest is output). Other languages (text, json, js, python ...) are not run. A fence
+ * without a language that mentions iotctl is a problem: say `sh` to run it or `text` for output.
  */
 export function examplesFromMarkdown(document: string, text: string): Extraction {
   const examples: Example[] = [];
@@ -170,6 +164,7 @@ export function examplesFromMarkdown(document: string, text: string): Extraction
         numbers.push(n);
       }
     }
+    if (!commands.some((c) => callsIotctl(splitComment(c).command))) continue;
     commands.forEach((c, k) => {
       const example = classify(document, `${document}:${numbers[k]}`, c, problems);
       if (example) examples.push(example);

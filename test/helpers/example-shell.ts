@@ -130,10 +130,13 @@ export class ExampleShell {
     });
   }
 
-  /** Runs one example to its end (or, for `until Ctrl-C`, until it runs and is interrupted). */
-  async run(example: Example, command: string): Promise<Outcome> {
+  /**
+   * Runs one example to its end (or, for `until Ctrl-C`, until it runs and is interrupted).
+   * A background example is only started (undefined): its outcome comes from stopBackground().
+   */
+  async run(example: Example, command: string): Promise<Outcome | undefined> {
     if (example.mode === 'background') return this.startBackground(example, command);
-    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const timeoutMs = this.options.timeoutMs ?? 20_000;
     const baseline = this.options.connections?.() ?? 0;
     const run = this.start(example, command, example.mode === 'aws' ? this.options.awsEnv : {});
     let failure: string | undefined;
@@ -151,22 +154,24 @@ export class ExampleShell {
     return { ...outcome, failure: failure ?? outcome.failure };
   }
 
-  private async startBackground(example: Example, command: string): Promise<Outcome> {
+  /** Starts a background example and waits until it runs (as a user would before typing the next command). */
+  private async startBackground(example: Example, command: string): Promise<undefined> {
     const baseline = this.options.connections?.() ?? 0;
     const run = this.start(example, command);
-    const entry = { example, command, child: run.child, done: run.done };
-    this.background.push(entry);
-    const state = await this.running(run, baseline);
-    if (state === 'exited') return { ...(await run.done), failure: 'a background command ended by itself' };
-    return { example, command, code: null, signal: null, stdout: '', stderr: '', ms: Date.now() - run.started };
+    this.background.push({ example, command, child: run.child, done: run.done });
+    await this.running(run, baseline);
+    return undefined;
   }
 
-  /** Ctrl-C to every background command still running (newest first), and their outcomes. */
+  /**
+   * Ctrl-C to every background command still running (newest first), and the outcomes of all of
+   * them: one that ended by itself (`sub --count 1 ... &`) is judged by the exit code it ended with.
+   */
   async stopBackground(): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const entry of [...this.background].reverse()) {
       if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
-        outcomes.push({ ...(await entry.done), failure: 'a background command ended by itself' });
+        outcomes.push(await entry.done);
         continue;
       }
       this.signalGroup(entry.child, 'SIGINT');

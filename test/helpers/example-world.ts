@@ -1,8 +1,8 @@
 /**
  * What docs/*.md and `--help` examples assume (README.md, "Writing docs"): the README's quick start
- * has run. A local IoT Core is running (in this test process, on free ports, with a data directory
- * like `iotctl local start`), its `local` profile is the current one, and ./pi01 is provisioned.
- * Placeholders such as `<certificate id>` are filled from it.
+ * has run. A local IoT Core is running (in this test process, on free ports, in memory, so the
+ * default data directory stays free for `iotctl local start` examples), its `local` profile is the
+ * current one, and ./pi01 is provisioned. Placeholders such as `<certificate id>` are filled from it.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -70,7 +70,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
 /** The README's quick start, done in-process: local IoT Core, `local` profile current, ./pi01 provisioned; a Cognito pool and alice's identity if asked. */
 export async function startWorld(env: NodeJS.ProcessEnv, cwd: string, options: { cognito?: boolean } = {}): Promise<World> {
-  const emulator = await createEmulator({ dataDir: path.join(env.IOTCTL_DATA_DIR!, 'local'), ports: { http: 0, mqtt: 0, ws: 0 } });
+  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 } });
   try {
     const { endpoints, credentials } = emulator;
     // The profile `iotctl local start` writes (src/commands/local/start.ts), made current.
@@ -84,7 +84,6 @@ export async function startWorld(env: NodeJS.ProcessEnv, cwd: string, options: {
         'data-endpoint': endpoints.dataHost,
         'mqtt-port': String(endpoints.mqtt.port),
         'ws-port': String(endpoints.ws.port),
-        'local-data-dir': emulator.dataDir!,
       };
       c.currentProfile = 'local';
     });

@@ -3,6 +3,7 @@
  * would type it (bash, `iotctl` on PATH = bin/iotctl.js) and ends with its documented exit code.
  * The conventions are in README.md, "Writing docs".
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,10 +14,28 @@ import { ExampleShell, type Outcome } from '../helpers/example-shell.js';
 import { newSandbox, sandboxEnv, startWorld, unreachableAws, type World } from '../helpers/example-world.js';
 
 /**
- * Examples that fail because of the CODE, not the doc: `<document>: <command>` → why.
- * Fix the code, then delete the entry (the test says when an entry passes).
+ * Examples that fail because of the CODE, not the doc (a doc that is wrong gets fixed instead).
+ * Fix the code, then delete the entry: the test says when every example an entry matches passes.
  */
-const KNOWN_FAILURES: Record<string, string> = {};
+interface KnownFailure {
+  /** Matches `<document>: <command>` (the command as written, placeholders unfilled). */
+  example: RegExp;
+  reason: string;
+}
+const KNOWN_FAILURES: KnownFailure[] = [
+  {
+    example: /^README\.md: npx iotctl pub things\/pi02\/temp 'x' --device pi01$/,
+    reason: 'issue 11.1: a denied QoS 1 publish prints its diagnosis, then the process lingers (about 120 s) before exiting 3',
+  },
+  {
+    example: /: (npx )?iotctl local start\b/,
+    reason: 'issue 11.4: local start exits 0 on Ctrl-C; the exit-code table (and issue 11) say 130',
+  },
+  {
+    example: /: iotctl local logs --follow$/,
+    reason: 'issue 11.6: local logs --follow exits 0 on Ctrl-C (tail exits 130)',
+  },
+];
 
 interface Document {
   name: string;
@@ -42,6 +61,7 @@ async function helpDocuments(): Promise<Document[]> {
 }
 
 const documents = [...markdownDocuments(), ...(await helpDocuments())];
+const HAVE_JQ = spawnSync('jq', ['--version']).status === 0;
 
 /** `iotctl local start` gets free ports, so documents can run side by side (and beside other tests). */
 function withFreePorts(command: string): string {
@@ -63,6 +83,7 @@ function fill(example: Example, world: World | undefined): { command: string; un
 }
 
 const keyOf = (e: Example) => `${e.document}: ${e.command}`;
+const knownFailure = (e: Example) => KNOWN_FAILURES.find((k) => k.example.test(keyOf(e)));
 
 /** The exit status a shell would show: 128 + the signal number for a killed process. */
 function status(o: Outcome): number | undefined {
@@ -84,6 +105,10 @@ function describeOutcome(o: Outcome, why: string): string {
   return [`  ${o.example.where}: ${o.command}`, `    ${why} (${o.ms} ms)`, o.stdout.trim() && `    stdout:\n${tail(o.stdout)}`, o.stderr.trim() && `    stderr:\n${tail(o.stderr)}`].filter(Boolean).join('\n');
 }
 
+/** Known failures seen failing, and seen passing, across all documents. */
+const stillFailing = new Set<KnownFailure>();
+const nowPassing = new Set<KnownFailure>();
+
 async function runDocument(doc: Document): Promise<string[]> {
   const root = newSandbox(doc.name);
   const env = sandboxEnv(root);
@@ -99,21 +124,20 @@ async function runDocument(doc: Document): Promise<string[]> {
   const report: string[] = [];
   const judge = (o: Outcome) => {
     const why = mismatch(o);
-    const known = KNOWN_FAILURES[keyOf(o.example)];
+    const known = knownFailure(o.example);
     if (why && !known) report.push(describeOutcome(o, why));
-    if (!why && known) report.push(`  ${o.example.where}: ${o.command}\n    passes now: delete its KNOWN_FAILURES entry ("${known}")`);
+    if (known) (why ? stillFailing : nowPassing).add(known);
   };
   try {
     if (doc.world) world = await startWorld(env, shell.cwd, { cognito });
     for (const example of examples) {
-      if (example.mode === 'skip') continue;
       const { command, unresolved } = fill(example, world);
       if (unresolved.length) {
         report.push(`  ${example.where}: ${example.command}\n    unresolved placeholder ${unresolved.join(', ')}: write the doc so a user can paste it (a shell variable from an earlier example)`);
         continue;
       }
       const outcome = await shell.run(example, command);
-      if (example.mode !== 'background' || outcome.failure) judge(outcome);
+      if (outcome) judge(outcome);
     }
     for (const outcome of await shell.stopBackground()) judge(outcome);
   } finally {
@@ -131,15 +155,23 @@ describe('documented examples', () => {
     expect(documents.flatMap((d) => d.extraction.examples).filter((e) => e.callsIotctl).length).toBeGreaterThan(100);
   });
 
-  it('every KNOWN_FAILURES entry names an example that exists', () => {
-    const keys = new Set(documents.flatMap((d) => d.extraction.examples.map(keyOf)));
-    expect(Object.keys(KNOWN_FAILURES).filter((k) => !keys.has(k))).toEqual([]);
+  it('every KNOWN_FAILURES entry matches an example', () => {
+    const keys = documents.flatMap((d) => d.extraction.examples.map(keyOf));
+    expect(KNOWN_FAILURES.filter((k) => !keys.some((key) => k.example.test(key))).map((k) => k.reason)).toEqual([]);
   });
 
-  for (const doc of documents.filter((d) => d.extraction.examples.some((e) => e.mode !== 'skip'))) {
-    it.concurrent(`${doc.name} runs as documented`, { timeout: 240_000 }, async () => {
+  for (const doc of documents.filter((d) => d.extraction.examples.length > 0)) {
+    // jq is a Debian package (.ci/run installs it); without it, documents that pipe into jq cannot run as written.
+    const needsJq = doc.extraction.examples.some((e) => /\|\s*jq\b/.test(e.command));
+    it.skipIf(needsJq && !HAVE_JQ).concurrent(`${doc.name} runs as documented`, { timeout: 240_000 }, async () => {
       const report = await runDocument(doc);
       expect(report, report.join('\n')).toEqual([]);
     });
   }
+
+  // Last (the documents run concurrently before it): an entry whose examples all pass is stale.
+  it('every KNOWN_FAILURES entry still fails somewhere', () => {
+    const stale = KNOWN_FAILURES.filter((k) => nowPassing.has(k) && !stillFailing.has(k)).map((k) => `passes now, delete its entry: ${k.reason}`);
+    expect(stale, stale.join('\n')).toEqual([]);
+  });
 });
