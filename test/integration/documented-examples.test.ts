@@ -24,10 +24,6 @@ interface KnownFailure {
 }
 const KNOWN_FAILURES: KnownFailure[] = [
   {
-    example: /^README\.md: npx iotctl pub things\/pi02\/temp 'x' --device pi01$/,
-    reason: 'issue 11.1: a denied QoS 1 publish prints its diagnosis, then the process lingers (about 120 s) before exiting 3',
-  },
-  {
     example: /: (npx )?iotctl local start\b/,
     reason: 'issue 11.4: local start exits 0 on Ctrl-C; the exit-code table (and issue 11) say 130',
   },
