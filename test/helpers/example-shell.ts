@@ -136,7 +136,7 @@ export class ExampleShell {
    */
   async run(example: Example, command: string): Promise<Outcome | undefined> {
     if (example.mode === 'background') return this.startBackground(example, command);
-    const timeoutMs = this.options.timeoutMs ?? 20_000;
+    const timeoutMs = this.options.timeoutMs ?? 40_000;
     const baseline = this.options.connections?.() ?? 0;
     const run = this.start(example, command, example.mode === 'aws' ? this.options.awsEnv : {});
     let failure: string | undefined;
