@@ -56,6 +56,8 @@ export class ExampleShell {
   readonly cwd: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly background: Array<{ example: Example; command: string; child: ChildProcess; done: Promise<Outcome> }> = [];
+  /** Every process group started: `a & b` inside one example can leave `a` running after its shell exits. */
+  private readonly groups = new Set<number>();
 
   constructor(private readonly options: ShellOptions) {
     this.cwd = path.join(options.root, 'work');
@@ -84,6 +86,7 @@ export class ExampleShell {
       detached: true, // its own process group: SIGINT reaches the whole pipeline, as Ctrl-C does
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid) this.groups.add(child.pid);
     const started = Date.now();
     const out = { stdout: '', stderr: '' };
     const output = new Set<() => void>();
@@ -100,9 +103,9 @@ export class ExampleShell {
     return { child, done, out, output, started };
   }
 
-  private signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  private signalGroup(child: ChildProcess | number, signal: NodeJS.Signals): void {
     try {
-      process.kill(-child.pid!, signal);
+      process.kill(-(typeof child === 'number' ? child : child.pid!), signal);
     } catch {
       /* already gone */
     }
@@ -184,8 +187,9 @@ export class ExampleShell {
     return outcomes;
   }
 
-  /** Kills whatever is left (after a failed test). */
+  /** Kills whatever any example left running. */
   killAll(): void {
-    for (const entry of this.background) this.signalGroup(entry.child, 'SIGKILL');
+    for (const group of this.groups) this.signalGroup(group, 'SIGKILL');
+    this.groups.clear();
   }
 }
