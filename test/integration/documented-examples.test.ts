@@ -101,6 +101,22 @@ function describeOutcome(o: Outcome, why: string): string {
   return [`  ${o.example.where}: ${o.command}`, `    ${why} (${o.ms} ms)`, o.stdout.trim() && `    stdout:\n${tail(o.stdout)}`, o.stderr.trim() && `    stderr:\n${tail(o.stderr)}`].filter(Boolean).join('\n');
 }
 
+/** Documents run side by side, a few at a time: each spawns processes, and the machine has 2 cores. */
+const DOCUMENTS_AT_ONCE = 3;
+let running = 0;
+const waiting: Array<() => void> = [];
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running < DOCUMENTS_AT_ONCE) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over, still counted
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 /** Known failures seen failing, and seen passing, across all documents. */
 const stillFailing = new Set<KnownFailure>();
 const nowPassing = new Set<KnownFailure>();
@@ -160,7 +176,7 @@ describe('documented examples', () => {
     // jq is a Debian package (.ci/run installs it); without it, documents that pipe into jq cannot run as written.
     const needsJq = doc.extraction.examples.some((e) => /\|\s*jq\b/.test(e.command));
     it.skipIf(needsJq && !HAVE_JQ).concurrent(`${doc.name} runs as documented`, { timeout: 240_000 }, async () => {
-      const report = await runDocument(doc);
+      const report = await slot(() => runDocument(doc));
       expect(report, report.join('\n')).toEqual([]);
     });
   }
