@@ -27,10 +27,6 @@ const KNOWN_FAILURES: KnownFailure[] = [
     example: /: (npx )?iotctl local start\b/,
     reason: 'issue 11.4: local start exits 0 on Ctrl-C; the exit-code table (and issue 11) say 130',
   },
-  {
-    example: /: iotctl local logs --follow$/,
-    reason: 'issue 11.6: local logs --follow exits 0 on Ctrl-C (tail exits 130)',
-  },
 ];
 
 interface Document {
