@@ -67,7 +67,7 @@ function buildProgram(commander: Commander, streams: Streams, path: string[]): C
     });
   // Only before a command is --version the tool's: after one, it is that command's own (policy get --version 2).
   if (path.length === 0) program.option('-V, --version', 'print the version (with --json: {"version": ...})');
-  examples(program, ['iotctl local start', 'iotctl config list --json', 'iotctl <command> --help']);
+  examples(program, ['iotctl local start   # keeps running: use another terminal for what follows', 'iotctl config list --json', 'iotctl <command> --help']);
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 failure, 2 usage error, 3 denied, 4 not found, 5 connection/TLS, 6 timeout, 130 interrupted.',

@@ -79,7 +79,7 @@ export const COMMANDS: NounSpec[] = [
   {
     name: 'thing',
     summary: 'create, inspect and delete things; attach certificates to them',
-    examples: ['iotctl thing create pi01 --attr room=kitchen', 'iotctl thing list --json', 'iotctl thing attach pi01 --principal <cert ARN>'],
+    examples: ['iotctl thing create lamp-1 --attr room=kitchen', 'iotctl thing list --json', 'iotctl thing attach pi01 --principal <cert ARN>'],
     verbs: [
       { name: 'create', summary: 'create a thing (CreateThing)', load: () => import('../commands/thing/create.js') },
       { name: 'describe', summary: 'show a thing and its principals', load: () => import('../commands/thing/describe.js') },
@@ -92,7 +92,7 @@ export const COMMANDS: NounSpec[] = [
   {
     name: 'cert',
     summary: 'register and manage device certificates',
-    examples: ['iotctl cert create --csr pi01.csr --out pi01.pem', 'iotctl cert list --status ACTIVE', 'iotctl cert delete <id> --force'],
+    examples: ['iotctl csr create --cn pi01 --new-key pi01.key --out pi01.csr && iotctl cert create --csr pi01.csr --out pi01.pem', 'iotctl cert list --status ACTIVE', 'iotctl cert delete <id> --force'],
     verbs: [
       { name: 'create', summary: 'register a certificate from a CSR (or --aws-keys)', load: () => import('../commands/cert/create.js') },
       { name: 'list', summary: 'list certificates', load: () => import('../commands/cert/list.js') },
@@ -117,7 +117,7 @@ export const COMMANDS: NounSpec[] = [
       'iotctl policy render home --param homeId=123_aws_ave > home.json',
       'iotctl policy validate home.json',
       'iotctl policy test -f home.json --action iot:Subscribe --resource "home/123_aws_ave/#"',
-      'iotctl policy explain -f device.json --thing lamp-1 --action iot:Publish --resource things/lamp-1/state',
+      'iotctl policy explain -f home.json --action iot:Publish --resource home/123_aws_ave/door_1/open --client-id 123_aws_ave-alice',
     ],
     verbs: [
       { name: 'templates', summary: 'list the policy templates and their parameters', load: () => import('../commands/policy/templates.js') },
@@ -139,7 +139,13 @@ export const COMMANDS: NounSpec[] = [
   {
     name: 'local',
     summary: 'run the built-in local AWS IoT Core (control plane, MQTT broker with enforced policies)',
-    examples: ['iotctl local start', 'iotctl local start --ephemeral --port 0 --json', 'iotctl local status', 'iotctl local logs --follow', 'iotctl local reset --yes', 'iotctl local ca'],
+    examples: [
+      'iotctl local start   # keeps running: use another terminal for what follows',
+      'iotctl local status',
+      'iotctl local logs --follow   # until Ctrl-C',
+      'iotctl local ca',
+      'iotctl local reset --yes   # exit 1: refused while it runs',
+    ],
     verbs: [
       { name: 'start', summary: 'run it in the foreground and write the "local" profile', load: () => import('../commands/local/start.js') },
       { name: 'status', summary: 'whether it is running, and where (exit 1 if not)', load: () => import('../commands/local/status.js') },
@@ -154,7 +160,7 @@ export const COMMANDS: NounSpec[] = [
     summary: 'Amazon Cognito identities for app users: pools, credentials, IoT policy registration',
     examples: [
       'iotctl --profile local cognito pool create demo --allow-unauthenticated',
-      'iotctl --profile local cognito credentials --identity-pool-id <id> --login local=alice',
+      'iotctl --profile local cognito credentials --identity-pool-id <pool id> --login local=alice',
       'iotctl --profile local cognito register --identity-id <identity id>',
     ],
     verbs: [

@@ -15,7 +15,7 @@ interface Options extends KeyTypeOptions {
 export function configure(cmd: Command): void {
   cmd.requiredOption('--out <file>', 'private key file (written with mode 0600; never printed)');
   addKeyTypeOptions(cmd).option('--public-out <file>', 'also write the public key (SPKI PEM)').option('--force', 'overwrite existing files');
-  examples(cmd, ['iotctl keygen --out pi01.key', 'iotctl keygen --key-type rsa --bits 3072 --out pi01.key --json']);
+  examples(cmd, ['iotctl keygen --out pi01.key', 'iotctl keygen --key-type rsa --bits 3072 --out pi02.key --json']);
 }
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {

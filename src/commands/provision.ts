@@ -56,7 +56,7 @@ export function configure(cmd: Command): void {
     'iotctl provision pi02 --template device --yes --json',
     'iotctl provision kitchen-light --template home --param homeId=123_aws_ave --attr room=kitchen',
     'iotctl provision --count 100 --prefix pi- --out-dir fleet --yes',
-    'iotctl provision --from-file things.csv --out-dir fleet --json',
+    "printf 'thingName,room\\nlamp-1,kitchen\\nlamp-2,hall\\n' > things.csv && iotctl provision --from-file things.csv --out-dir fleet --json",
   ]);
 }
 

@@ -53,12 +53,12 @@ export function configure(cmd: Command): void {
     .option('--message-expiry <duration>', 'MQTT 5 message expiry, e.g. 60s (AWS IoT: 1s to 7 days)');
   addConnectionOptions(cmd);
   examples(cmd, [
-    `iotctl pub --device ./pi01 dt/pi01/temp '{"t": 21.5}'`,
-    `iotctl pub sensors/demo '{"seq": {{seq}}, "t": {{rand 18 25}}, "at": "{{iso}}"}' --repeat 60 --interval 1s`,
-    'iotctl pub --lines sim/telemetry < readings.ndjson',
-    'iotctl pub --file firmware-manifest.json --qos 1 --retain devices/pi01/manifest',
-    "iotctl pub --auth sigv4 --mqtt 5 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'",
-    'iotctl --profile local pub --json test/hello hi',
+    `iotctl pub --device ./pi01 things/pi01/temp '{"t": 21.5}'`,
+    `iotctl pub --auth sigv4 sensors/demo '{"seq": {{seq}}, "t": {{rand 18 25}}, "at": "{{iso}}"}' --repeat 5 --interval 1s`,
+    'seq 100 | iotctl pub --auth sigv4 --lines sim/telemetry',
+    'iotctl pub --auth sigv4 --file pi01/device.json --qos 1 --retain devices/pi01/manifest',
+    "iotctl pub --auth sigv4 --mqtt 5 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'   # needs AWS: the local IoT Core speaks MQTT 3.1.1",
+    'iotctl --profile local pub --auth sigv4 --json test/hello hi',
   ]);
   cmd.addHelpText(
     'after',

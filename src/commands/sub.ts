@@ -23,12 +23,12 @@ export function configure(cmd: Command): void {
   addOutputOptions(cmd);
   addConnectionOptions(cmd);
   examples(cmd, [
-    "iotctl sub --device ./pi01 'dt/pi01/#'",
-    "iotctl sub 'dt/+/temp' --count 1 --timeout 30s --json | jq .payload.t",
-    "iotctl sub 'sensors/#' | head -n 3",
-    "iotctl sub 'logs/#' --format template --template '{{iso}} {{topic}} {{payload.level}} {{payload.msg}}'",
-    "iotctl sub 'cam/+/frame' --format raw --out frames.bin",
-    "iotctl --profile local sub 'test/#' --qos 1",
+    "iotctl sub --device ./pi01 'things/pi01/#'   # until Ctrl-C",
+    "iotctl sub --auth sigv4 'dt/+/temp' --count 1 --timeout 2s --json | jq .payload.t   # exit 6: no message within 2 s",
+    "iotctl sub --auth sigv4 'sensors/#' | head -n 3   # until Ctrl-C",
+    "iotctl sub --auth sigv4 'logs/#' --format template --template '{{iso}} {{topic}} {{payload.level}} {{payload.msg}}'   # until Ctrl-C",
+    "iotctl sub --auth sigv4 'cam/+/frame' --format raw --out frames.bin   # until Ctrl-C",
+    "iotctl --profile local sub --auth sigv4 'test/#' --qos 1   # until Ctrl-C",
   ]);
   cmd.addHelpText(
     'after',

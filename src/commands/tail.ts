@@ -20,9 +20,9 @@ export function configure(cmd: Command): void {
   addOutputOptions(cmd);
   addConnectionOptions(cmd);
   examples(cmd, [
-    "iotctl tail --device ./pi01 'dt/pi01/#'",
-    "iotctl tail '$aws/things/+/shadow/update/accepted' --json >> shadow-updates.ndjson",
-    "iotctl --profile local tail '#'",
+    "iotctl tail --device ./pi01 'things/pi01/#'   # until Ctrl-C",
+    "iotctl tail --auth sigv4 '$aws/things/+/shadow/update/accepted' --json >> shadow-updates.ndjson   # until Ctrl-C",
+    "iotctl --profile local tail --auth sigv4 '#'   # until Ctrl-C",
   ]);
   cmd.addHelpText(
     'after',

@@ -24,7 +24,7 @@ export function configure(cmd: Command): void {
     .option('--force', 'overwrite existing output files');
   examples(cmd, [
     'iotctl csr create --cn pi01 --new-key pi01.key --out pi01.csr && iotctl cert create --csr pi01.csr --out pi01.pem',
-    'iotctl cert create --aws-keys --out pi01.pem --key-out pi01.key --json',
+    'iotctl cert create --aws-keys --out pi02.pem --key-out pi02.key --json',
   ]);
 }
 

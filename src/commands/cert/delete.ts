@@ -5,7 +5,10 @@ import { attachedPolicyNames, principalThings, requireCertificateId } from '../.
 
 export function configure(cmd: Command): void {
   cmd.argument('<certificate>', 'certificate id (64 hex) or ARN').option('--force', 'deactivate it and detach its policies and things first');
-  examples(cmd, ['iotctl cert delete <certificate id>', 'iotctl cert delete <certificate id> --force --json']);
+  examples(cmd, [
+    'iotctl cert delete <certificate id>   # exit 1: refused while ACTIVE or attached (--force cleans up first)',
+    'iotctl cert delete <certificate id> --force --json',
+  ]);
 }
 
 export async function run(ctx: Context, args: unknown[], options: { force?: boolean }): Promise<number> {

@@ -7,7 +7,7 @@ import { paintStatus } from './list.js';
 
 export function configure(cmd: Command): void {
   cmd.argument('<certificate>', 'certificate id (64 hex) or ARN').option('--pem', 'print only the certificate PEM');
-  examples(cmd, ['iotctl cert describe 3f1c...e9', 'iotctl cert describe <id> --pem > device.pem']);
+  examples(cmd, ['iotctl cert describe <certificate id>', 'iotctl cert describe <certificate id> --pem > device.pem']);
 }
 
 export async function run(ctx: Context, args: unknown[], options: { pem?: boolean }): Promise<number> {

@@ -19,9 +19,9 @@ export function configure(cmd: Command): void {
     .option('--format <json|env|process>', 'json (default), shell export lines, or an AWS credential_process document')
     .option('--show-secrets', 'print the secret key and token on a terminal too');
   examples(cmd, [
-    'iotctl cognito credentials --identity-pool-id us-east-1:0123abcd-0000-4000-8000-000000000000',
-    'eval "$(iotctl --profile local cognito credentials --identity-pool-id <id> --login local=alice --format env)"',
-    'credential_process = iotctl --profile local cognito credentials --identity-pool-id <id> --format process   # in ~/.aws/config',
+    'iotctl cognito credentials --identity-pool-id <pool id>',
+    'eval "$(iotctl --profile local cognito credentials --identity-pool-id <pool id> --login local=alice --format env)"',
+    'iotctl --profile local cognito credentials --identity-pool-id <pool id> --format process   # as credential_process in ~/.aws/config',
   ]);
   cmd.addHelpText('after', '\nOn a terminal the secret key and session token are masked unless --show-secrets; in a pipe or file they are printed.');
 }

@@ -21,9 +21,9 @@ export function configure(cmd: Command): void {
     .option('--param <key=value>', 'template parameter (repeatable)', collect)
     .option('--policy-name <name>', 'name of the policy made from the template (default iotctl-<template>[-<params>])');
   examples(cmd, [
-    'iotctl cognito register --identity-id us-east-1:0123abcd-0000-4000-8000-000000000000',
-    'iotctl cognito register --identity-id <id> --template cognito-user --param prefix=rooms --json',
-    'iotctl cognito register --identity-id <id> --policy my-user-policy',
+    'iotctl cognito register --identity-id <identity id>',
+    'iotctl cognito register --identity-id <identity id> --template cognito-user --param prefix=rooms --json',
+    'iotctl cognito register --identity-id <identity id> --policy iotctl-cognito-user',
   ]);
   cmd.addHelpText(
     'after',

@@ -11,7 +11,7 @@ interface Options {
 
 export function configure(cmd: Command): void {
   cmd.option(...DATA_DIR_OPTION);
-  examples(cmd, ['iotctl local ca', 'curl --cacert "$(iotctl local ca)" https://localhost:4582/', 'iotctl local ca --json']);
+  examples(cmd, ['iotctl local ca', 'curl --cacert "$(iotctl local ca)" "https://localhost:$(iotctl --profile local config get ws-port)/"', 'iotctl local ca --json']);
 }
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {

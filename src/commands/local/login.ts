@@ -7,7 +7,7 @@ export function configure(cmd: Command): void {
   cmd.argument('<user>', 'any user name: the local IoT Core vouches for it').option('--token-only', 'print just the ID token');
   examples(cmd, [
     'iotctl --profile local local login alice',
-    'iotctl --profile local cognito credentials --identity-pool-id <id> --login "$(iotctl --profile local local login alice --as-login)"',
+    'iotctl --profile local cognito credentials --identity-pool-id <pool id> --login "$(iotctl --profile local local login alice --as-login)"',
   ]);
   cmd.option('--as-login', 'print provider=token, ready for --login');
   cmd.addHelpText('after', '\nThe token is an ID token from the local IoT Core\'s own login provider (a stand-in for a Cognito user pool), valid for an hour.\n`--login local=<user>` on iotctl commands does this for you.');

@@ -25,7 +25,7 @@ export function configure(cmd: Command): void {
       '\nEvery authentication failure, denied MQTT operation and refused limit of the local IoT Core, with its\nexplanation: principal, action, resource, deciding statement and unresolved policy variables.\nWith --json, one JSON object per line, as stored in the log file.',
     );
   hiddenAlias(cmd, '--lines <n>', 'max');
-  examples(cmd, ['iotctl local logs', 'iotctl local logs --follow -n 0', 'iotctl local logs -n 20 --json']);
+  examples(cmd, ['iotctl local logs', 'iotctl local logs --follow -n 0   # until Ctrl-C', 'iotctl local logs -n 20 --json']);
 }
 
 /** The log of the instance the user means: --data-dir, else the running one the local profile names, else the default directory's. */

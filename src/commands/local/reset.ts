@@ -16,7 +16,7 @@ export function configure(cmd: Command): void {
     .option(...DATA_DIR_OPTION)
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
     .option('--all', 'also delete the CA, the server certificate and the root access key (new ones are made at the next start)');
-  examples(cmd, ['iotctl local reset', 'iotctl local reset --yes --json', 'iotctl local reset --all --yes']);
+  examples(cmd, ['iotctl local reset   # exit 2: it asks on a terminal; elsewhere pass --yes', 'iotctl local reset --yes --json', 'iotctl local reset --all --yes']);
 }
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {

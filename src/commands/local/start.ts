@@ -36,11 +36,10 @@ export function configure(cmd: Command): void {
       '\nThe region comes from --region, else the local profile, else us-east-1.\nRuns in the foreground; Ctrl-C or SIGTERM stops it. Writes the "local" profile, so `iotctl --profile local ...` talks to it.\nEvery denied MQTT operation and failed authentication is printed on stderr with its explanation, and kept for `iotctl local logs`.',
     );
   examples(cmd, [
-    'iotctl local start',
-    'iotctl local start --ephemeral --port 0 --json',
-    'iotctl local start --data-dir ./iot-state --region eu-west-1',
-    'iotctl local start --subscribe-denied close',
+    'iotctl local start   # keeps running: use another terminal for what follows',
     'iotctl --profile local thing list',
+    'iotctl local start --ephemeral --port 0 --json   # until Ctrl-C',
+    'iotctl local start --data-dir ./iot-state --region eu-west-1 --subscribe-denied close   # until Ctrl-C',
   ]);
 }
 

@@ -5,7 +5,11 @@ import { changeAttachment, configureAttachment } from './attachment.js';
 
 export function configure(cmd: Command): void {
   configureAttachment(cmd);
-  examples(cmd, ['iotctl policy attach iotctl-device --principal arn:aws:iot:us-east-1:123456789012:cert/<id>', 'iotctl policy attach user-policy --principal us-east-1:<identity uuid>']);
+  examples(cmd, [
+    'iotctl policy attach iotctl-device --principal <cert ARN>',
+    'iotctl policy create app-user --template cognito-user',
+    'iotctl policy attach app-user --principal <identity id>',
+  ]);
 }
 
 export async function run(ctx: Context, args: unknown[], options: { principal?: string }): Promise<number> {

@@ -9,7 +9,10 @@ import { addDocumentSourceOptions, documentFrom, type DocumentSourceOptions } fr
 export function configure(cmd: Command): void {
   cmd.argument('<name>', 'policy name');
   addDocumentSourceOptions(cmd);
-  examples(cmd, ['iotctl policy create home-alice --template home --param homeId=123_aws_ave', 'iotctl policy create lamp -f lamp.json --json']);
+  examples(cmd, [
+    'iotctl policy create home-alice --template home --param homeId=123_aws_ave',
+    'iotctl policy render device --param prefix=lamps | iotctl policy create lamp -f - --json',
+  ]);
 }
 
 export async function run(ctx: Context, args: unknown[], options: DocumentSourceOptions): Promise<number> {

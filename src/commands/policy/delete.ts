@@ -7,7 +7,10 @@ import { listAll } from '../../aws/paginate.js';
 
 export function configure(cmd: Command): void {
   cmd.argument('<name>', 'policy name').option('--force', 'detach it from every target and delete its other versions first');
-  examples(cmd, ['iotctl policy delete old-policy', 'iotctl policy delete iotctl-home-123_aws_ave --force --json']);
+  examples(cmd, [
+    'iotctl policy delete iotctl-device   # exit 1: refused while attached (--force detaches it first)',
+    'iotctl policy delete iotctl-device --force --json',
+  ]);
 }
 
 export async function run(ctx: Context, args: unknown[], options: { force?: boolean }): Promise<number> {

@@ -6,7 +6,7 @@ import { POLICY_NAME } from '../../core/names.js';
 
 export function configure(cmd: Command): void {
   cmd.argument('<name>', 'policy name').option('--version <id>', 'a specific version (default: the default version)');
-  examples(cmd, ['iotctl policy get iotctl-device', 'iotctl policy get iotctl-device --version 2 --json']);
+  examples(cmd, ['iotctl policy get iotctl-device', 'iotctl policy get iotctl-device --version 1 --json']);
 }
 
 export async function run(ctx: Context, args: unknown[], options: { version?: string }): Promise<number> {

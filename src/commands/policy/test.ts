@@ -54,12 +54,13 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
   hiddenAlias(cmd, '--account <id>', 'accountId');
   if (verb === 'test') cmd.option('--explain', 'add a statement-by-statement trace (same as iotctl policy explain)');
   examples(cmd, [
+    `iotctl policy render home --param homeId=123_aws_ave --out home.json`,
     `iotctl policy ${verb} -f home.json --action iot:Publish --resource home/123_aws_ave/door_1/open --client-id 123_aws_ave-alice`,
-    `iotctl policy ${verb} -f device.json --thing lamp-1 --action iot:Subscribe --resource 'things/lamp-1/#'`,
-    `iotctl policy ${verb} -f cognito.json --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource foo/us-east-1:0123abcd-0000-4000-8000-000000000000`,
-    `iotctl policy ${verb} -f p1.json -f p2.json --cert device.pem.crt --action iot:Connect --resource dev-1 --json`,
-    `iotctl --profile local policy ${verb} --principal <cert ARN> --action iot:Publish --resource home/123_aws_ave/door_1/open`,
-    `iotctl --profile local policy ${verb} --device ./pi01 --action iot:Subscribe --resource 'things/pi02/#'`,
+    `iotctl policy render device | iotctl policy ${verb} -f - --thing lamp-1 --action iot:Subscribe --resource 'things/lamp-1/#'`,
+    `iotctl policy render cognito-user | iotctl policy ${verb} -f - --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource users/us-east-1:0123abcd-0000-4000-8000-000000000000/hi`,
+    `iotctl policy render device | iotctl policy ${verb} -f home.json -f - --cert pi01/certificate.pem --action iot:Connect --resource 123_aws_ave-bob --json`,
+    `iotctl --profile local policy ${verb} --principal <cert ARN> --action iot:Publish --resource things/pi01/temp`,
+    `iotctl --profile local policy ${verb} --device ./pi01 --action iot:Subscribe --resource 'things/pi02/#'   # exit 3: DENIED (pi01 may not read pi02's topics)`,
   ]);
   cmd.addHelpText('after', '\nExit codes: 0 allowed, 3 denied, 2 usage error or invalid policy.');
 }

@@ -16,7 +16,11 @@ interface Options extends DocumentSourceOptions {
 export function configure(cmd: Command): void {
   cmd.argument('<name>', 'policy name');
   addDocumentSourceOptions(cmd).option('--prune', 'at 5 versions, delete the oldest non-default version first');
-  examples(cmd, ['iotctl policy update iotctl-device -f device-v2.json', 'iotctl policy update home-alice --template home --param homeId=123_aws_ave --prune']);
+  examples(cmd, [
+    'iotctl policy render device --param prefix=dt --out device-v2.json',
+    'iotctl policy update iotctl-device -f device-v2.json',
+    'iotctl policy update iotctl-device --template device --prune',
+  ]);
 }
 
 export async function run(ctx: Context, args: unknown[], options: Options): Promise<number> {

@@ -12,7 +12,12 @@ export function configure(cmd: Command): void {
   cmd
     .argument('<file>', 'policy document (JSON); - reads stdin')
     .option('--iam', 'check an IAM role policy (e.g. a Cognito role) instead of an AWS IoT policy: 6,144-character limit, no IoT lint');
-  examples(cmd, ['iotctl policy validate device-policy.json', 'iotctl policy render home --param homeId=h1 | iotctl policy validate -', 'iotctl policy validate policy.json --json']);
+  examples(cmd, [
+    'iotctl policy render device --out device-policy.json',
+    'iotctl policy validate device-policy.json',
+    'iotctl policy render home --param homeId=h1 | iotctl policy validate -',
+    'iotctl policy validate device-policy.json --json',
+  ]);
   cmd.addHelpText('after', '\nExit codes: 0 valid (warnings allowed), 2 invalid.');
 }
 

@@ -17,7 +17,7 @@ export function configure(cmd: Command): void {
     .option('--attr <key=value>', 'attribute (repeatable; at most 3 without a thing type)', collect)
     .option('--thing-type <name>', 'thing type name');
   hiddenAlias(cmd, '--type <name>', 'thingType');
-  examples(cmd, ['iotctl thing create pi01', 'iotctl thing create pi01 --attr room=kitchen --attr floor=1 --json']);
+  examples(cmd, ['iotctl thing create lamp-1', 'iotctl thing create lamp-2 --attr room=kitchen --attr floor=1 --json']);
 }
 
 export async function run(ctx: Context, args: unknown[], options: Options): Promise<number> {

@@ -12,7 +12,7 @@ interface Options {
 
 export function configure(cmd: Command): void {
   cmd.argument('<name>', 'thing name').option('--force', 'detach its principals (certificates) first');
-  examples(cmd, ['iotctl thing delete pi01', 'iotctl thing delete pi01 --force']);
+  examples(cmd, ['iotctl thing delete pi01   # exit 1: refused while a certificate is attached', 'iotctl thing delete pi01 --force']);
 }
 
 export async function run(ctx: Context, args: unknown[], options: Options): Promise<number> {

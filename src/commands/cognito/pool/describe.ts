@@ -6,7 +6,7 @@ import { withoutMetadata } from '../../../cli/options.js';
 
 export function configure(cmd: Command): void {
   cmd.argument('<identity pool id>', 'e.g. us-east-1:0123abcd-...');
-  examples(cmd, ['iotctl cognito pool describe us-east-1:0123abcd-0000-4000-8000-000000000000 --json']);
+  examples(cmd, ['iotctl cognito pool describe <pool id> --json']);
 }
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
