@@ -245,6 +245,6 @@ export async function main(): Promise<never> {
   });
   const { processStreams } = await import('../io/streams.js');
   const code = await run(process.argv.slice(2), processStreams(), { signal: controller.signal });
-  // A command that handles the signal says what it means (tail: 130; local start: a clean stop is 0).
+  // A command that handles the signal says what it means (tail: 130; local start: 130 on Ctrl-C, 0 on SIGTERM).
   return exit(code);
 }

@@ -22,12 +22,7 @@ interface KnownFailure {
   example: RegExp;
   reason: string;
 }
-const KNOWN_FAILURES: KnownFailure[] = [
-  {
-    example: /: (npx )?iotctl local start\b/,
-    reason: 'issue 11.4: local start exits 0 on Ctrl-C; the exit-code table (and issue 11) say 130',
-  },
-];
+const KNOWN_FAILURES: KnownFailure[] = [];
 
 interface Document {
   name: string;

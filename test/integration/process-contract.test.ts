@@ -236,7 +236,7 @@ describe('the local profile tells the truth', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(guard);
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     const after = await spawnCli(['local', 'status', '--json'], { env, cwd: dir });
     expect([after.code, JSON.parse(after.stdout).running]).toEqual([1, false]);
     const list = JSON.parse((await spawnCli(['config', 'list', '--json'], { env, cwd: dir })).stdout) as { profiles: Record<string, unknown> };

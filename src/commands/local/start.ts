@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { shellQuote } from '../../core/shell.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { usageError } from '../../core/errors.js';
 import { configFile } from '../../config/paths.js';
 import { updateConfig } from '../../config/store.js';
 import { LOCAL_PROFILE, defaultLocalDataDir, parsePort } from './common.js';
@@ -155,6 +155,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     // An in-memory instance takes its CA and keys with it: a profile left pointing at it would only mislead.
     if (!dataDir) await forgetProfileOf(ctx, emulator.endpoints.controlPlane);
   }
-  ctx.out.info('stopped; state saved.');
-  return 0;
+  ctx.out.info(dataDir ? 'stopped; state saved.' : 'stopped.');
+  // Ctrl-C is an interruption (130, like every command); SIGTERM is a supervisor's clean stop (0).
+  return ctx.signal.reason === 'SIGTERM' ? ExitCode.OK : ExitCode.INTERRUPTED;
 }
