@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { parseKeyValues } from '../cli/options.js';
+import { parseKeyValues } from '../core/parse.js';
 import type { AwsTarget } from '../aws/target.js';
 
 /** `--login local=<user>` asks the local IoT Core's own login provider for an ID token. */

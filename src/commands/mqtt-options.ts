@@ -8,6 +8,7 @@ import type { Context } from '../cli/context.js';
 import { collect } from '../cli/options.js';
 import { IotctlError, usageError } from '../core/errors.js';
 import { checkTopicFilter } from '../core/topic.js';
+import { parsePositiveInt } from '../core/parse.js';
 import type { ConnectionFlags, SessionRole } from '../mqtt/resolve.js';
 import type { ConnectionSpec, MqttSession, QoS } from '../mqtt/types.js';
 
@@ -33,10 +34,8 @@ export function parseQos(text: string): QoS {
   throw usageError('INVALID_QOS', `--qos must be 0 or 1, not "${text}".`);
 }
 
-export function parseCount(text: string, flag: string, min = 0): number {
-  if (!/^\d+$/.test(text) || Number(text) < min) throw usageError('INVALID_NUMBER', `${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${text}".`);
-  return Number(text);
-}
+/** A count flag (`--count 0` is allowed). */
+export const parseCount = (text: string, flag: string, min = 0): number => parsePositiveInt(text, flag, min);
 
 /** AWS IoT allows 50 subscriptions per connection. */
 export const MAX_SUBSCRIPTIONS = 50;

@@ -91,7 +91,7 @@ describe('iotctl policy render', () => {
   it.each([
     [['home'], 'error: The template "home" needs the parameter "homeId"', 'hint: pass --param homeId=<value>'],
     [['home', '--param', 'homeId=a/b'], 'error: The value "a/b" for "homeId" does not match', 'hint: homeId: the home\'s id'],
-    [['home', '--param', 'homeId'], 'error: --param expects NAME=VALUE, got "homeId".', 'hint: e.g. --param homeId=123_aws_ave'],
+    [['home', '--param', 'homeId'], 'error: --param expects key=value, got "homeId".', 'hint: e.g. --param homeId=123_aws_ave'],
     [['nope'], 'error: There is no policy template "nope".', 'hint: templates: cognito-user, device, home, read-only, shadow'],
   ])('usage errors: %j', async (args, error, hint) => {
     const r = await runCli(['policy', 'render', ...args]);

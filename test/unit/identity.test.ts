@@ -101,3 +101,12 @@ describe('AWS names', () => {
     expect(certificateIdOf('arn:aws:iot:us-east-1:123456789012:thing/x')).toBeUndefined();
   });
 });
+
+describe('key=value flags: one parser, one error code, everywhere', () => {
+  it('splits at the first =, keeps later keys, and refuses a pair without a key', async () => {
+    const { parseKeyValues, parsePairs } = await import('../../src/core/parse.js');
+    expect(parsePairs(['a=1', 'b=x=y'], '--attr')).toEqual([['a', '1'], ['b', 'x=y']]);
+    expect(parseKeyValues(['a=1', 'a=2', '__proto__=p'], '--attr')).toEqual({ a: '2', ['__proto__']: 'p' });
+    for (const bad of ['novalue', '=v']) expect(() => parsePairs([bad], '--param')).toThrow(expect.objectContaining({ code: 'INVALID_KEY_VALUE', exitCode: 2 }));
+  });
+});

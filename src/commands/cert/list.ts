@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { parsePositiveInt } from '../../cli/options.js';
+import { parsePositiveInt } from '../../core/parse.js';
 import { usageError } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';
 import { listAll } from '../../aws/paginate.js';

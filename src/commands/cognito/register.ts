@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { collect, parseKeyValues, requireName } from '../../cli/options.js';
+import { collect } from '../../cli/options.js';
+import { parseKeyValues, requireName } from '../../core/parse.js';
 import { usageError } from '../../core/errors.js';
 import { isCognitoIdentityId, POLICY_NAME } from '../../core/names.js';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { hiddenAlias } from '../../cli/command.js';
 import { usageError } from '../../core/errors.js';
 import type { Context } from '../../cli/context.js';
-import { requireName } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { POLICY_NAME } from '../../core/names.js';
 import { parsePrincipal, principalTarget } from '../../policy/remote.js';
 

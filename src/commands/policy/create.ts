@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { requireName } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { POLICY_NAME } from '../../core/names.js';
 import { formatPairs } from '../../io/table.js';
-import { addDocumentSourceOptions, documentFrom, type DocumentSourceOptions } from '../../policy/source.js';
+import { addDocumentSourceOptions } from './document-options.js';
+import type { DocumentSource as DocumentSourceOptions } from '../../policy/source.js';
 
 export function configure(cmd: Command): void {
   cmd.argument('<name>', 'policy name');
@@ -17,7 +18,8 @@ export function configure(cmd: Command): void {
 
 export async function run(ctx: Context, args: unknown[], options: DocumentSourceOptions): Promise<number> {
   const policyName = requireName(POLICY_NAME, args[0] as string);
-  const { text, source } = await documentFrom(ctx, options);
+  const { loadDocument } = await import('../../policy/source.js');
+  const { text, source } = await loadDocument(options, ctx.streams.stdin, (m) => ctx.out.warn(m));
   const { CreatePolicyCommand } = await import('@aws-sdk/client-iot');
   const created = await (await ctx.iot()).send(new CreatePolicyCommand({ policyName, policyDocument: text }));
   ctx.out.result({ policyName: created.policyName, policyArn: created.policyArn, versionId: created.policyVersionId, source }, (r) =>

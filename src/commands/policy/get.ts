@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { requireName } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { POLICY_NAME } from '../../core/names.js';
 
 export function configure(cmd: Command): void {

@@ -4,7 +4,8 @@ import type { Context } from '../../cli/context.js';
 import { lintPolicy, renderTemplate } from '../../core/policy/index.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { loadTemplate } from '../../policy/templates.js';
-import { collect, parsePairs } from './shared.js';
+import { collect } from '../../cli/options.js';
+import { parsePairs } from '../../core/parse.js';
 
 interface Options {
   param?: string[];

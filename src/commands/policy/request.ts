@@ -7,7 +7,7 @@ import { usageError } from '../../core/errors.js';
 import { canonicalAction, parseIp, resourceForAction, type AuthRequest, type PolicyContext } from '../../core/policy/index.js';
 import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topic.js';
 import { readCertificateFacts } from '../../policy/certificate.js';
-import { parsePairs } from './shared.js';
+import { parsePairs } from '../../core/parse.js';
 
 export interface RequestFlags {
   action: string;

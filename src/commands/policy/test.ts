@@ -11,7 +11,8 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import { compileAll, compileWildcard, decide, parseArn, type PolicyInput, type PolicySides, type StatementTrace } from '../../core/policy/index.js';
 import { hintForVariable, prepareRequest, type PreparedRequest, type RequestFlags } from './request.js';
 import { formatReport, type TestReport } from './report.js';
-import { collect, readPolicyFile, requireValid } from './shared.js';
+import { collect } from '../../cli/options.js';
+import { readPolicyFile, requireValid } from '../../policy/files.js';
 import type { CertificateFacts } from '../../core/policy/certificate.js';
 
 export interface TestOptions extends RequestFlags {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { requireName } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { POLICY_NAME } from '../../core/names.js';
 import { IotctlError, ExitCode } from '../../core/errors.js';
-import { addDocumentSourceOptions, documentFrom, type DocumentSourceOptions } from '../../policy/source.js';
+import { addDocumentSourceOptions } from './document-options.js';
+import type { DocumentSource as DocumentSourceOptions } from '../../policy/source.js';
 
 /** AWS IoT keeps at most 5 versions of a policy. */
 const MAX_VERSIONS = 5;
@@ -25,7 +26,8 @@ export function configure(cmd: Command): void {
 
 export async function run(ctx: Context, args: unknown[], options: Options): Promise<number> {
   const policyName = requireName(POLICY_NAME, args[0] as string);
-  const { text, source } = await documentFrom(ctx, options);
+  const { loadDocument } = await import('../../policy/source.js');
+  const { text, source } = await loadDocument(options, ctx.streams.stdin, (m) => ctx.out.warn(m));
   const sdk = await import('@aws-sdk/client-iot');
   const iot = await ctx.iot();
   const versions = (await iot.send(new sdk.ListPolicyVersionsCommand({ policyName }))).policyVersions ?? [];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { ExitCode } from '../../core/errors.js';
-import { readPolicyFile } from './shared.js';
+import { readPolicyFile } from '../../policy/files.js';
 
 interface Options {
   iam?: boolean;

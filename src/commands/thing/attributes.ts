@@ -1,6 +1,6 @@
 import { usageError } from '../../core/errors.js';
 import { ATTRIBUTE_NAME, ATTRIBUTE_VALUE, checkName } from '../../core/names.js';
-import { parseKeyValues } from '../../cli/options.js';
+import { parseKeyValues } from '../../core/parse.js';
 
 /** `--attr k=v` pairs, checked against AWS IoT's attribute rules; undefined when none were given. */
 export function parseAttributes(pairs: string[] | undefined): Record<string, string> | undefined {

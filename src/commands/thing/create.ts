@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { examples, hiddenAlias } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { collect, requireName, withoutMetadata } from '../../cli/options.js';
+import { collect, withoutMetadata } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { THING_NAME, THING_TYPE_NAME } from '../../core/names.js';
 import { formatPairs } from '../../io/table.js';
 import { parseAttributes } from './attributes.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { requireName, withoutMetadata } from '../../cli/options.js';
+import { withoutMetadata } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { THING_NAME } from '../../core/names.js';
 import { formatPairs } from '../../io/table.js';
 import { thingPrincipals } from '../../aws/principals.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { examples, hiddenAlias } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
-import { parseKeyValues, parsePositiveInt, collect } from '../../cli/options.js';
+import { collect } from '../../cli/options.js';
+import { parseKeyValues, parsePositiveInt } from '../../core/parse.js';
 import { usageError } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';
 import { listAll } from '../../aws/paginate.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { requireName } from '../../cli/options.js';
+import { requireName } from '../../core/parse.js';
 import { THING_NAME } from '../../core/names.js';
 import { resolveCertificateArn } from '../../aws/principals.js';
 

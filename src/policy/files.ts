@@ -1,19 +1,8 @@
-/** Helpers shared by the `iotctl policy` commands: repeated k=v flags, reading policy files and stdin. */
-import { usageError } from '../../core/errors.js';
-import { lintPolicy, parsePolicy, type ParsedPolicy, type PolicyInput, type PolicyKind, type PolicyWarning } from '../../core/policy/index.js';
-import { readUserFile } from '../../io/files.js';
-import type { InStream } from '../../io/streams.js';
-
-export { collect } from '../../cli/options.js';
-
-/** Splits `NAME=VALUE` flags; the value may contain `=`. */
-export function parsePairs(values: readonly string[] | undefined, flag: string): [string, string][] {
-  return (values ?? []).map((item) => {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw usageError('BAD_PAIR', `${flag} expects NAME=VALUE, got "${item}".`, `e.g. ${flag} homeId=123_aws_ave`);
-    return [item.slice(0, eq), item.slice(eq + 1)];
-  });
-}
+/** Policy documents from files or stdin (`-`), parsed and linted; shared by every command that reads one. */
+import { usageError } from '../core/errors.js';
+import { lintPolicy, parsePolicy, type ParsedPolicy, type PolicyInput, type PolicyKind, type PolicyWarning } from '../core/policy/index.js';
+import { readUserFile } from '../io/files.js';
+import type { InStream } from '../io/streams.js';
 
 async function readStdin(stdin: InStream): Promise<string> {
   if (stdin.isTTY) throw usageError('STDIN_IS_TERMINAL', 'Reading the policy from stdin ("-"), but stdin is a terminal.', 'pipe a document in (cat policy.json | iotctl policy validate -) or pass a file');
