@@ -1,6 +1,6 @@
 import type { IoTClient } from '@aws-sdk/client-iot';
 import { usageError } from '../core/errors.js';
-import { certificateIdOf } from '../core/names.js';
+import { certificateIdOf } from '../core/aws-ids.js';
 
 /** A certificate ARN from an ARN or a 64-hex id (DescribeCertificate fills in region and account). */
 export async function resolveCertificateArn(iot: IoTClient, idOrArn: string): Promise<string> {

@@ -115,9 +115,9 @@ export class Context {
 
   /** The active profile's settings, with the global flags (and any command flags) on top. */
   async settings(commandFlags: SettingFlags = {}): Promise<ResolvedSettings> {
-    const { resolveSettings } = await import('../config/settings.js');
+    const { resolveSettings, checkGivenValues } = await import('../config/settings.js');
     const flags: SettingFlags = { region: this.globals.region, 'endpoint-url': this.globals.endpointUrl, 'request-timeout': this.globals.requestTimeout, ...commandFlags };
-    return resolveSettings(await this.config(), this.env, this.globals.profile, flags);
+    return checkGivenValues(resolveSettings(await this.config(), this.env, this.globals.profile, flags));
   }
 }
 

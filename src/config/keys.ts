@@ -1,3 +1,5 @@
+import { isRegion } from '../core/aws-ids.js';
+
 /**
  * The settings a profile can hold. Each has a kebab-case name (config file and
  * `config set`), an environment variable (IOTCTL_<NAME>), and a validator.
@@ -17,7 +19,7 @@ const oneOf = (...values: string[]) => (v: string) => (values.includes(v) ? unde
 const url = (v: string) => (/^https?:\/\/[^\s/]+/.test(v) ? undefined : 'must be an http:// or https:// URL');
 const port = (v: string) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'must be a port number (1-65535)');
 const duration = (v: string) => (/^\s*(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)\s*$/.test(v) ? undefined : 'must be a duration such as 30s, 2m or 500ms');
-const region = (v: string) => (/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v) ? undefined : 'must look like an AWS region, e.g. us-east-1');
+const region = (v: string) => (isRegion(v) ? undefined : 'must look like an AWS region, e.g. us-east-1');
 
 export const SETTINGS: readonly SettingSpec[] = [
   { name: 'region', description: 'AWS region (else the AWS SDK default chain: AWS_REGION, ~/.aws/config)', validate: region },

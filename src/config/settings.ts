@@ -1,4 +1,4 @@
-import { notFoundError } from '../core/errors.js';
+import { notFoundError, usageError } from '../core/errors.js';
 import { SETTINGS, envName } from './keys.js';
 import { DEFAULT_PROFILE, type ConfigFile } from './store.js';
 
@@ -54,4 +54,22 @@ export function resolveSettings(config: ConfigFile, env: NodeJS.ProcessEnv, prof
     if (flag !== undefined) values[spec.name] = { value: flag, source: 'flag' };
   }
   return { profile, profileSource, values, get: (name) => values[name]?.value };
+}
+
+/**
+ * Values from flags and the environment are checked like `config set` checks
+ * the file's: a bad `--region` or `IOTCTL_REGION` is a usage error (exit 2), not
+ * an endpoint that cannot be reached.
+ */
+export function checkGivenValues(settings: ResolvedSettings): ResolvedSettings {
+  for (const spec of SETTINGS) {
+    const given = settings.values[spec.name];
+    if (!given || (given.source !== 'flag' && given.source !== 'env') || !spec.validate) continue;
+    const problem = spec.validate(given.value);
+    if (problem) {
+      const from = given.source === 'flag' ? `--${spec.name}` : envName(spec.name);
+      throw usageError('INVALID_SETTING', `${from} "${given.value}" ${problem}.`);
+    }
+  }
+  return settings;
 }

@@ -7,16 +7,18 @@
 export interface NameRule {
   what: string;
   pattern: RegExp;
+  /** The pattern as the service model (and AWS's error messages) writes it. */
+  awsPattern: string;
   min: number;
   max: number;
   allowed: string;
 }
 
-export const THING_NAME: NameRule = { what: 'thing name', pattern: /^[a-zA-Z0-9:_-]+$/, min: 1, max: 128, allowed: 'letters, digits, : _ -' };
-export const POLICY_NAME: NameRule = { what: 'policy name', pattern: /^[\w+=,.@-]+$/, min: 1, max: 128, allowed: 'letters, digits, _ + = , . @ -' };
-export const THING_TYPE_NAME: NameRule = { what: 'thing type name', pattern: /^[a-zA-Z0-9:_-]+$/, min: 1, max: 128, allowed: 'letters, digits, : _ -' };
-export const ATTRIBUTE_NAME: NameRule = { what: 'attribute name', pattern: /^[a-zA-Z0-9_.,@/:#-]+$/, min: 1, max: 128, allowed: 'letters, digits, _ . , @ / : # -' };
-export const ATTRIBUTE_VALUE: NameRule = { what: 'attribute value', pattern: /^[a-zA-Z0-9_.,@/:#=[\]-]*$/, min: 0, max: 800, allowed: 'letters, digits, _ . , @ / : # = [ ] -' };
+export const THING_NAME: NameRule = { what: 'thing name', pattern: /^[a-zA-Z0-9:_-]+$/, awsPattern: '[a-zA-Z0-9:_-]+', min: 1, max: 128, allowed: 'letters, digits, : _ -' };
+export const POLICY_NAME: NameRule = { what: 'policy name', pattern: /^[\w+=,.@-]+$/, awsPattern: '[\\w+=,.@-]+', min: 1, max: 128, allowed: 'letters, digits, _ + = , . @ -' };
+export const THING_TYPE_NAME: NameRule = { what: 'thing type name', pattern: /^[a-zA-Z0-9:_-]+$/, awsPattern: '[a-zA-Z0-9:_-]+', min: 1, max: 128, allowed: 'letters, digits, : _ -' };
+export const ATTRIBUTE_NAME: NameRule = { what: 'attribute name', pattern: /^[a-zA-Z0-9_.,@/:#-]+$/, awsPattern: '[a-zA-Z0-9_.,@/:#-]+', min: 1, max: 128, allowed: 'letters, digits, _ . , @ / : # -' };
+export const ATTRIBUTE_VALUE: NameRule = { what: 'attribute value', pattern: /^[a-zA-Z0-9_.,@/:#=[\]-]*$/, awsPattern: '[a-zA-Z0-9_.,@/:#=\\[\\]-]*', min: 0, max: 800, allowed: 'letters, digits, _ . , @ / : # = [ ] -' };
 
 /** Why a name breaks the rule, or undefined when it is fine. */
 export function checkName(rule: NameRule, value: string): string | undefined {
@@ -26,17 +28,3 @@ export function checkName(rule: NameRule, value: string): string | undefined {
   return undefined;
 }
 
-const CERT_ID = /^[0-9a-f]{64}$/;
-const CERT_ARN = /^arn:aws[a-z-]*:iot:[a-z0-9-]+:\d{12}:cert\/([0-9a-f]{64})$/;
-
-/** A certificate id (64 lowercase hex) from an id or a certificate ARN; undefined if it is neither. */
-export function certificateIdOf(idOrArn: string): string | undefined {
-  const value = idOrArn.trim();
-  if (CERT_ID.test(value)) return value;
-  return CERT_ARN.exec(value)?.[1];
-}
-
-/** A Cognito identity id: `<region>:<uuid>`. */
-export function isCognitoIdentityId(value: string): boolean {
-  return /^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f-]{36}$/.test(value);
-}

@@ -8,9 +8,8 @@ export type PrincipalKey = string;
 
 export type PrincipalRef = { kind: 'cert'; id: string; key: PrincipalKey } | { kind: 'cognito'; id: string; key: PrincipalKey };
 
-export const CERTIFICATE_ID = /^[0-9a-f]{64}$/;
-/** Cognito identity (and identity pool) IDs: `<region>:<uuid>`. */
-export const COGNITO_ID = /^[\w-]+:[0-9a-f-]+$/;
+import { COGNITO_ID, parseCertificateArn, parseRoleArn } from '../core/aws-ids.js';
+export { CERTIFICATE_ID, COGNITO_ID } from '../core/aws-ids.js';
 
 export class Arns {
   constructor(
@@ -41,8 +40,8 @@ export class Arns {
 
   /** The local role name a role ARN refers to, or undefined if it names another account or is not a role ARN. */
   roleName(roleArn: string): string | undefined {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn);
-    return m && m[1] === this.accountId ? m[2] : undefined;
+    const role = parseRoleArn(roleArn);
+    return role && role.account === this.accountId ? role.name : undefined;
   }
 
   /**
@@ -50,8 +49,8 @@ export class Arns {
    * region) or a Cognito identity ID. Undefined for anything else.
    */
   principal(text: string): PrincipalRef | undefined {
-    const cert = /^arn:aws:iot:([\w-]+):(\d{12}):cert\/([0-9a-f]{64})$/.exec(text);
-    if (cert) return cert[1] === this.region && cert[2] === this.accountId ? { kind: 'cert', id: cert[3]!, key: `cert/${cert[3]}` } : undefined;
+    const cert = parseCertificateArn(text);
+    if (cert) return cert.partition === 'aws' && cert.region === this.region && cert.account === this.accountId ? { kind: 'cert', id: cert.id, key: certificateKey(cert.id) } : undefined;
     if (COGNITO_ID.test(text) && text.length <= 55) return { kind: 'cognito', id: text, key: text };
     return undefined;
   }

@@ -32,6 +32,7 @@ import type { LoginValidators } from './cognito/logins.js';
 import type { CertificateAuthority } from '../pki/ca.js';
 import { IotctlError } from '../core/errors.js';
 import { LOCAL_IOT_CORE_SERVICE } from '../core/local.js';
+import { isAccountId } from '../core/aws-ids.js';
 
 export const DEFAULT_PORTS = { http: 4580, mqtt: 4581, ws: 4582 } as const;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -157,7 +158,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const dataHost = advertisedHost(host);
   const region = options.region ?? DEFAULT_REGION;
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
-  if (!/^\d{12}$/.test(accountId)) throw new IotctlError('EMULATOR_OPTIONS', `The account ID must be 12 digits, not "${accountId}".`);
+  if (!isAccountId(accountId)) throw new IotctlError('EMULATOR_OPTIONS', `The account ID must be 12 digits, not "${accountId}".`);
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
 

@@ -4,6 +4,8 @@
  * them into its own code (IoT InvalidRequestException, Cognito InvalidParameterException).
  */
 import { ValidationError } from './errors.js';
+import { ATTRIBUTE_NAME, ATTRIBUTE_VALUE, POLICY_NAME, THING_NAME, THING_TYPE_NAME, type NameRule } from '../core/names.js';
+import { COGNITO_ID } from '../core/aws-ids.js';
 
 export interface StringRule {
   pattern?: RegExp;
@@ -14,18 +16,20 @@ export interface StringRule {
 }
 
 const rule = (pattern: RegExp, patternText: string, min: number, max: number): StringRule => ({ pattern, patternText, min, max });
+/** A name rule of core/names.ts (the one the CLI checks too), as this module's rule. */
+const named = (r: NameRule): StringRule => rule(r.pattern, r.awsPattern, r.min, r.max);
 
 /** Patterns from the service models (facts sheet §3.1, §4). */
 export const RULES = {
-  thingName: rule(/^[a-zA-Z0-9:_-]+$/, '[a-zA-Z0-9:_-]+', 1, 128),
-  thingTypeName: rule(/^[a-zA-Z0-9:_-]+$/, '[a-zA-Z0-9:_-]+', 1, 128),
-  policyName: rule(/^[\w+=,.@-]+$/, '[\\w+=,.@-]+', 1, 128),
+  thingName: named(THING_NAME),
+  thingTypeName: named(THING_TYPE_NAME),
+  policyName: named(POLICY_NAME),
   policyVersionId: rule(/^[0-9]+$/, '[0-9]+', 1, 10),
-  attributeName: rule(/^[a-zA-Z0-9_.,@/:#-]+$/, '[a-zA-Z0-9_.,@/:#-]+', 1, 128),
-  attributeValue: rule(/^[a-zA-Z0-9_.,@/:#=\[\]-]*$/, '[a-zA-Z0-9_.,@/:#=\\[\\]-]*', 0, 800),
+  attributeName: named(ATTRIBUTE_NAME),
+  attributeValue: named(ATTRIBUTE_VALUE),
   certificateId: rule(/^[0-9a-fA-F]{64}$/, '(0x)?[a-fA-F0-9]+', 64, 64),
-  identityPoolId: rule(/^[\w-]+:[0-9a-f-]+$/, '[\\w-]+:[0-9a-f-]+', 1, 55),
-  identityId: rule(/^[\w-]+:[0-9a-f-]+$/, '[\\w-]+:[0-9a-f-]+', 1, 55),
+  identityPoolId: rule(COGNITO_ID, '[\\w-]+:[0-9a-f-]+', 1, 55),
+  identityId: rule(COGNITO_ID, '[\\w-]+:[0-9a-f-]+', 1, 55),
   identityPoolName: rule(/^[\w\s+=,.@-]+$/, '[\\w\\s+=,.@-]+', 1, 128),
   roleArn: rule(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'arn:aws:iam::\\d{12}:role/[\\w+=,.@/-]+', 20, 2048),
   roleName: rule(/^[\w+=,.@-]+$/, '[\\w+=,.@-]+', 1, 64),

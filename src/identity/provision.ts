@@ -10,6 +10,7 @@ import { thingPrincipals } from '../aws/principals.js';
 import { sameDocument } from '../policy/ensure.js';
 import { deviceAccess, type DeviceAccess } from './client-ids.js';
 import { iotctlCommand } from '../core/shell.js';
+import { parseCertificateArn } from '../core/aws-ids.js';
 
 /**
  * One-shot provisioning of a device: key and CSR made locally, certificate
@@ -133,7 +134,7 @@ async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment)
 async function activeCertificates(sdk: Sdk, iot: IoTClient, thingName: string): Promise<string[]> {
   const active: string[] = [];
   for (const principal of await thingPrincipals(iot, thingName)) {
-    const id = /:cert\/([0-9a-f]{64})$/.exec(principal)?.[1];
+    const id = parseCertificateArn(principal)?.id;
     if (!id) continue;
     const described = await iot.send(new sdk.DescribeCertificateCommand({ certificateId: id })).catch(ignoreNotFound);
     if (described?.certificateDescription?.status === 'ACTIVE') active.push(id);
@@ -218,7 +219,7 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
     });
     const rootCa = await env.rootCa();
     // The client id the device's policy lets it use (its thing name, or e.g. <homeId>-<thing> under the home template).
-    const account = certificateArn.split(':')[4] ?? '*';
+    const account = parseCertificateArn(certificateArn)?.account ?? '*';
     const access = deviceAccess(state.policyDocument ?? '{}', { thingName: plan.thingName, region: env.region, account });
 
     const manifest: DeviceManifest = {

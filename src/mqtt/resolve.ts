@@ -8,6 +8,7 @@
 import { usageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { checkClientId } from '../core/topic.js';
+import { regionOfIotHost } from '../core/aws-ids.js';
 import type { DeviceFolder } from '../device/folder.js';
 import { isLoopbackHost } from './pacing.js';
 import type { AuthMode, ConnectionSpec, CredentialSource, MqttVersion } from './types.js';
@@ -113,10 +114,6 @@ export function parseEndpoint(text: string): ParsedEndpoint {
   return { host: m[1]!, port: m[2] ? parsePort(m[2], '--endpoint') : undefined };
 }
 
-/** Region from an AWS IoT data endpoint (xxxx-ats.iot.eu-west-1.amazonaws.com). */
-export function regionFromHost(host: string): string | undefined {
-  return /\.iot\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
-}
 
 function isLocalControlPlane(url: string | undefined): boolean {
   if (!url) return false;
@@ -236,7 +233,7 @@ export async function resolveConnection(
     } else source = await deps.sigv4();
     const { credentials, region } = source;
     spec.credentials = credentials;
-    spec.region = deps.setting('region') ?? device?.region ?? region ?? regionFromHost(endpoint);
+    spec.region = deps.setting('region') ?? device?.region ?? region ?? regionOfIotHost(endpoint);
     if (!spec.region) throw usageError('NO_REGION', 'SigV4 needs a region and none is configured.', 'pass --region, set AWS_REGION, or run: iotctl config set region <region>');
   }
   return spec;

@@ -2,7 +2,7 @@ import type { IoTClient } from '@aws-sdk/client-iot';
 import type { PolicyInput } from '../core/policy/index.js';
 import type { CertificateFacts } from '../core/policy/certificate.js';
 import { usageError } from '../core/errors.js';
-import { certificateIdOf, isCognitoIdentityId } from '../core/names.js';
+import { certificateIdOf, isCognitoIdentityId } from '../core/aws-ids.js';
 import { attachedPolicyNames, principalThings } from '../aws/principals.js';
 
 /** A principal as `iotctl policy attach/test --principal|--target` take it. */

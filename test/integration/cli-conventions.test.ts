@@ -240,3 +240,12 @@ describe('one vocabulary of option names', () => {
     expect((await runCli(['ca', 'fetch', '--root-ca', 'ec'])).stdout).toBe(ca.stdout);
   });
 });
+
+describe('settings given on the command line or in the environment are checked', () => {
+  it('a bad --region or IOTCTL_REGION is a usage error (exit 2) naming where it came from', async () => {
+    const flag = await runCli(['--region', 'nowhere', 'thing', 'list']);
+    expect([flag.code, flag.stderr]).toEqual([2, 'error: --region "nowhere" must look like an AWS region, e.g. us-east-1.\n']);
+    const env = await runCli(['thing', 'list'], { env: testEnv({ IOTCTL_REGION: 'x' }) });
+    expect([env.code, env.stderr]).toEqual([2, 'error: IOTCTL_REGION "x" must look like an AWS region, e.g. us-east-1.\n']);
+  });
+});

@@ -85,7 +85,7 @@ describe('control-plane calls are bounded', () => {
     expect((await spawnCli(['thing', 'list'], { env, timeoutMs: 30_000 })).code).toBe(6);
     const bad = await spawnCli(['thing', 'list'], { env: { ...env, IOTCTL_REQUEST_TIMEOUT: 'soon' } });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: IOTCTL_REQUEST_TIMEOUT must be a duration such as 30s, 2m or 500ms, not "soon"\.\n$/);
+    expect(bad.stderr).toBe(`error: IOTCTL_REQUEST_TIMEOUT "soon" must be a duration such as 30s, 2m or 500ms.\n`);
   });
 
   it('an endpoint that answers something other than AWS (an HTML error page) is one line saying so, not a SyntaxError', async () => {

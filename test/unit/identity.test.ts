@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mapBounded, numberedThings, parseFleetCsv } from '../../src/identity/fleet.js';
 import { buildSubject } from '../../src/identity/subject.js';
 import { keyFormatFrom, keySpecFrom } from '../../src/identity/keys.js';
-import { certificateIdOf, checkName, THING_NAME, POLICY_NAME, ATTRIBUTE_VALUE } from '../../src/core/names.js';
+import { checkName, THING_NAME, POLICY_NAME, ATTRIBUTE_VALUE } from '../../src/core/names.js';
+import { certificateIdOf } from '../../src/core/aws-ids.js';
 
 describe('fleet names', () => {
   it('numbers things with zero padding so they sort', () => {

@@ -4,7 +4,8 @@ import type { Context } from '../../cli/context.js';
 import { collect } from '../../cli/options.js';
 import { parseKeyValues, requireName } from '../../core/parse.js';
 import { usageError } from '../../core/errors.js';
-import { isCognitoIdentityId, POLICY_NAME } from '../../core/names.js';
+import { POLICY_NAME } from '../../core/names.js';
+import { isCognitoIdentityId } from '../../core/aws-ids.js';
 
 interface Options {
   identityId: string;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { shellQuote } from '../../core/shell.js';
 import { ExitCode, usageError } from '../../core/errors.js';
+import { isAccountId, isRegion } from '../../core/aws-ids.js';
 import { examples } from '../../cli/command.js';
 import type { Context } from '../../cli/context.js';
 import { configFile } from '../../config/paths.js';
@@ -61,8 +62,8 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
   const ports = { http: parsePort(options.port, '--port'), mqtt: parsePort(options.mqttPort, '--mqtt-port'), ws: parsePort(options.wsPort, '--ws-port') };
   const config = await ctx.config();
   const region = ctx.globals.region ?? config.profiles[LOCAL_PROFILE]?.region ?? 'us-east-1';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw usageError('INVALID_REGION', `"${region}" does not look like an AWS region (e.g. us-east-1).`);
-  if (options.accountId && !/^\d{12}$/.test(options.accountId)) throw usageError('INVALID_ACCOUNT_ID', `--account-id must be 12 digits, not "${options.accountId}".`);
+  if (!isRegion(region)) throw usageError('INVALID_REGION', `"${region}" does not look like an AWS region (e.g. us-east-1).`);
+  if (options.accountId && !isAccountId(options.accountId)) throw usageError('INVALID_ACCOUNT_ID', `--account-id must be 12 digits, not "${options.accountId}".`);
   const subscribeDenied = options.subscribeDenied ?? 'suback';
   if (!(SUBSCRIBE_DENIED as readonly string[]).includes(subscribeDenied)) {
     throw usageError('INVALID_OPTION', `--subscribe-denied must be suback or close, not "${subscribeDenied}".`);

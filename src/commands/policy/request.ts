@@ -4,6 +4,7 @@
  * Cognito identity, source IP, extra variables).
  */
 import { usageError } from '../../core/errors.js';
+import { isAccountId } from '../../core/aws-ids.js';
 import { canonicalAction, parseIp, resourceForAction, type AuthRequest, type PolicyContext } from '../../core/policy/index.js';
 import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topic.js';
 import { readCertificateFacts } from '../../policy/certificate.js';
@@ -72,7 +73,7 @@ function variables(flags: RequestFlags): Record<string, string | string[]> {
 export async function prepareRequest(flags: RequestFlags, region: string): Promise<PreparedRequest> {
   const action = normalizeAction(flags.action);
   const account = flags.accountId ?? DEFAULT_ACCOUNT;
-  if (!/^\d{12}$/.test(account)) throw usageError('BAD_ACCOUNT', `--account-id must be a 12-digit AWS account id, not "${account}".`);
+  if (!isAccountId(account)) throw usageError('BAD_ACCOUNT', `--account-id must be a 12-digit AWS account id, not "${account}".`);
   const resource = resourceForAction(action, flags.resource, { region, account });
   const bare = resource === flags.resource ? undefined : flags.resource;
 

@@ -7,6 +7,7 @@
  * `iotctl local logs` reads the file; this module loads nothing heavy.
  */
 import { promises as fs } from 'node:fs';
+import { parseCertificateArn } from '../../core/aws-ids.js';
 import type { Decision } from '../../core/policy/index.js';
 import type { DecidingStatementReport } from '../authorization/authority.js';
 
@@ -56,8 +57,8 @@ function shortResource(resource: string): string {
 
 function shortPrincipal(e: AuthLogEvent): string | undefined {
   if (!e.principal) return undefined;
-  const cert = /:cert\/([0-9a-f]{64})$/.exec(e.principal);
-  if (cert) return `cert ${cert[1]!.slice(0, 12)}…`;
+  const cert = parseCertificateArn(e.principal);
+  if (cert) return `cert ${cert.id.slice(0, 12)}…`;
   if (e.principalKind === 'root') return 'root key';
   if (e.principalKind?.startsWith('cognito')) return `${e.principalKind === 'cognito-authenticated' ? 'authenticated' : 'unauthenticated'} identity ${e.principal}`;
   return e.principal;

@@ -1,5 +1,6 @@
 /** Helpers the IoT operations share: timestamps, page sizes, principals. */
 import type { PrincipalRef } from '../arns.js';
+import { parseCertificateArn } from '../../core/aws-ids.js';
 import { ServiceError, invalidRequest, notFound } from '../errors.js';
 import type { ServiceContext, ServiceRequest } from '../http/types.js';
 import { queryInteger } from '../validate.js';
@@ -29,7 +30,7 @@ export function resolvePrincipal(text: string | undefined, field: string, ctx: S
   if (text === undefined || text === '') throw invalidRequest(`The ${field} is required.`);
   const ref = ctx.arns.principal(text);
   if (ref) return ref;
-  if (/^arn:aws:iot:[^:]*:\d{12}:cert\/[0-9a-f]{64}$/.test(text)) throw notFound(`The certificate ${text} does not exist in this account and region.`);
+  if (parseCertificateArn(text)) throw notFound(`The certificate ${text} does not exist in this account and region.`);
   if (/^arn:aws:iot:[^:]*:\d{12}:thinggroup\//.test(text)) {
     throw new ServiceError('InvalidRequestException', `Thing groups are not supported by the local IoT Core (${field}: ${text}).`);
   }

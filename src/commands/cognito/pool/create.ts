@@ -7,6 +7,7 @@ import { usageError } from '../../../core/errors.js';
 import { formatPairs } from '../../../io/table.js';
 import { isLocalIotCore } from '../../../aws/target.js';
 import type { PoolRoleKind } from '../../../cognito/roles.js';
+import { parseRoleArn } from '../../../core/aws-ids.js';
 
 interface Options {
   allowUnauthenticated?: boolean;
@@ -20,7 +21,6 @@ interface Options {
 }
 
 const POOL_NAME = /^[\w\s+=,.@-]{1,128}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 export function configure(cmd: Command): void {
   cmd
@@ -47,7 +47,7 @@ export async function run(ctx: Context, args: unknown[], options: Options): Prom
   const name = args[0] as string;
   if (!POOL_NAME.test(name)) throw usageError('INVALID_NAME', `"${name}" is not a valid identity pool name (letters, digits, spaces and _ + = , . @ -).`);
   for (const arn of [options.authRoleArn, options.unauthRoleArn]) {
-    if (arn && !ROLE_ARN.test(arn)) throw usageError('INVALID_ROLE_ARN', `"${arn}" is not an IAM role ARN.`, 'e.g. arn:aws:iam::123456789012:role/my-role');
+    if (arn && !parseRoleArn(arn)) throw usageError('INVALID_ROLE_ARN', `"${arn}" is not an IAM role ARN.`, 'e.g. arn:aws:iam::123456789012:role/my-role');
   }
   const target = await ctx.awsTarget();
   const local = await isLocalIotCore(target);
