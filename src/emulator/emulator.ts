@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { Arns } from './arns.js';
 import { Authenticator } from './auth.js';
 import { roleAuthorizer } from './authorization/control-plane.js';
-import { AuthLog, type AuthLogEvent } from './broker/auth-log.js';
+import { AuthLog, guardEventWriter, type AuthLogEvent } from './broker/auth-log.js';
 import { startBroker, type Broker } from './broker/broker.js';
 import type { SubscribeDeniedMode } from './broker/hooks.js';
 import { RetainedStore } from './broker/retained.js';
@@ -20,6 +20,7 @@ import { ControlPlane, type ControlPlaneAuthorizer } from './control-plane.js';
 import type { AccessKey } from './credentials.js';
 import { dataFile, findInstance, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './datadir.js';
 import { listen } from './listen.js';
+import { ConnectionGuard, DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './connection-guard.js';
 import { DEFAULT_LIMITS, createHttpServer, type HttpLimits } from './http/server.js';
 import type { ServiceContext } from './http/types.js';
 import { seedPolicyDocument } from './iam/operations.js';
@@ -86,6 +87,8 @@ export interface EmulatorOptions {
   /** Persistent MQTT sessions: QoS 1 messages kept per offline session (default 10,000) and how long a session outlives its client (default 1 hour). */
   sessions?: { maxQueued?: number; expiryMs?: number };
   limits?: Partial<HttpLimits>;
+  /** Every listener: TLS handshake and authentication deadlines (10 s each), and at most 1,000 connections waiting for them. */
+  listeners?: Partial<ListenerLimits>;
   log?: EmulatorLogger;
   /** Clock (epoch ms), for tests of expiry. */
   now?: () => number;
@@ -160,6 +163,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!isAccountId(accountId)) throw new IotctlError('EMULATOR_OPTIONS', `The account ID must be 12 digits, not "${accountId}".`);
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const listenerLimits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...options.listeners };
   const now = options.now ?? Date.now;
 
   if (dataDir) {
@@ -212,6 +216,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     logError: options.log?.error,
   });
   const server = createHttpServer(controlPlane.handle, limits);
+  new ConnectionGuard(server, 'control plane', listenerLimits, guardEventWriter(authLog, 'http'));
   let broker: Broker | undefined;
   const closeHttp = async () => {
     if (!server.listening) return;
@@ -239,6 +244,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       retained,
       log: authLog,
       subscribeDenied: options.subscribeDenied,
+      listenerLimits,
       maxQueuedPerSession: options.sessions?.maxQueued,
       sessionExpiryMs: options.sessions?.expiryMs,
       now,

@@ -77,7 +77,7 @@ export interface Device {
  * optionally a thing. By default an EC key and CSR made here
  * (CreateCertificateFromCsr, fast); `awsKeys` uses CreateKeysAndCertificate (RSA, subject CN=AWS IoT Certificate).
  */
-export async function createDevice(t: BrokerTest, options: { policy?: object | string; thingName?: string; active?: boolean; awsKeys?: boolean; subject?: string } = {}): Promise<Device> {
+export async function createDevice(t: Pick<TestEmulator, 'iot'>, options: { policy?: object | string; thingName?: string; active?: boolean; awsKeys?: boolean; subject?: string } = {}): Promise<Device> {
   const setAsActive = options.active ?? true;
   let device: Device;
   if (options.awsKeys) {

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import { parseCertificateArn } from '../../core/aws-ids.js';
 import type { Decision } from '../../core/policy/index.js';
 import type { DecidingStatementReport } from '../authorization/authority.js';
+import type { GuardEvent } from '../connection-guard.js';
 
 export type AuthLogKind =
   /** The client could not prove who it is: unknown or inactive certificate, bad signature. */
@@ -24,7 +25,8 @@ export type AuthLogKind =
 export interface AuthLogEvent {
   time: string;
   event: AuthLogKind;
-  transport?: 'mqtts' | 'wss';
+  /** mqtts and wss: the data plane; http: the control plane's listener. */
+  transport?: 'mqtts' | 'wss' | 'http';
   sourceIp?: string;
   clientId?: string;
   /** Certificate ARN, Cognito identity id, the account root, or the access key id when it is unknown. */
@@ -160,6 +162,11 @@ export class AuthLog {
       this.writing = undefined;
     }
   }
+}
+
+/** Writes what a listener's ConnectionGuard closed to the log. */
+export function guardEventWriter(log: AuthLog, transport: NonNullable<AuthLogEvent['transport']>): (e: GuardEvent) => void {
+  return (e) => log.write({ event: e.kind, transport, sourceIp: e.sourceIp, principalKind: 'unknown', reason: e.reason, outcome: e.outcome }, e.throttleKey);
 }
 
 /** Parses the log's lines, skipping any torn or foreign line. */

@@ -13,9 +13,10 @@ import type { Authenticator } from '../auth.js';
 import { Authority } from '../authorization/authority.js';
 import type { Principal } from '../authorization/principal.js';
 import { closeServer, listen, trackSockets } from '../listen.js';
+import { ConnectionGuard, type ListenerLimits } from '../connection-guard.js';
 import type { ChangeEvent } from '../store/registry.js';
 import type { StateStore } from '../store/state.js';
-import type { AuthLog, AuthLogEntry } from './auth-log.js';
+import { guardEventWriter, type AuthLog, type AuthLogEntry } from './auth-log.js';
 import { BrokerConnection, Resources, type Transport } from './connection.js';
 import { createHooks, downgradeQos2, type SubscribeDeniedMode } from './hooks.js';
 import type { RetainedStore } from './retained.js';
@@ -42,6 +43,8 @@ export interface BrokerOptions {
   maxQueuedPerSession?: number;
   /** How long a persistent session outlives its client (default 1 hour, as AWS). */
   sessionExpiryMs?: number;
+  /** Handshake and authentication deadlines, and the cap on connections waiting for them. */
+  listenerLimits: ListenerLimits;
   now: () => number;
   logError?: (message: string, err: unknown) => void;
 }
@@ -162,17 +165,26 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     ca: options.caPem,
     registry: () => store.registry,
     now: options.now,
-    admit: (socket, principal, ip, domain) => admit(socket, 'mqtts', principal, ip, domain),
+    admit: (socket, principal, ip, domain) => {
+      tlsGuard.authenticated(socket);
+      admit(socket, 'mqtts', principal, ip, domain);
+    },
     authFailed,
   });
   const wsServer = createWsListener({
     key: privateKeyPem,
     cert: certificatePem,
+    limits: options.listenerLimits,
     authenticator: options.authenticator,
-    admit: (stream, principal, ip, domain, req) => admit(stream, 'wss', principal, ip, domain, req),
+    admit: (stream, principal, ip, domain, req) => {
+      wsGuard.authenticated(req.socket);
+      admit(stream, 'wss', principal, ip, domain, req);
+    },
     authFailed,
     logError: options.logError,
   });
+  const tlsGuard = new ConnectionGuard(tlsServer, 'MQTT', options.listenerLimits, guardEventWriter(log, 'mqtts'));
+  const wsGuard = new ConnectionGuard(wsServer, 'WebSocket', options.listenerLimits, guardEventWriter(log, 'wss'));
   const tlsSockets = trackSockets(tlsServer);
   const wsSockets = trackSockets(wsServer);
 

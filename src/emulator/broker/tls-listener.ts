@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import tls from 'node:tls';
 import type { Registry } from '../store/registry.js';
 import { certificatePrincipal, type Principal } from '../authorization/principal.js';
+import { peerAddress } from '../connection-guard.js';
 import type { AuthLogEntry } from './auth-log.js';
 
 /** The AWS SDKs offer `x-amzn-mqtt-ca` (needed by AWS on port 443); accept it, or `mqtt`, without requiring either. */
@@ -24,11 +25,6 @@ export interface TlsListenerOptions {
   now: () => number;
   admit(socket: tls.TLSSocket, principal: Principal, sourceIp: string | undefined, domainName: string | undefined): void;
   authFailed(event: Omit<AuthLogEntry, 'event'>): void;
-}
-
-/** `::ffff:127.0.0.1` → `127.0.0.1`. */
-export function peerAddress(address: string | undefined): string | undefined {
-  return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /** Why a certificate may not connect, or undefined when it may. */
@@ -50,7 +46,6 @@ export function createTlsListener(options: TlsListenerOptions): tls.Server {
       requestCert: true,
       rejectUnauthorized: false,
       noDelay: true,
-      handshakeTimeout: 10_000,
       ALPNCallback: ({ protocols }) => ALPN_PREFERENCE.find((p) => protocols.includes(p)) ?? protocols[0],
     },
     (socket) => {
@@ -75,15 +70,5 @@ export function createTlsListener(options: TlsListenerOptions): tls.Server {
       options.admit(socket, principal, sourceIp, typeof socket.servername === 'string' ? socket.servername : undefined);
     },
   );
-  server.on('tlsClientError', (err, socket) => {
-    // Mostly a client that does not trust the local CA (it should use the CA file from `iotctl local ca`).
-    options.authFailed({
-      transport: 'mqtts',
-      sourceIp: peerAddress(socket.remoteAddress),
-      principalKind: 'unknown',
-      reason: `TLS handshake failed: ${err.message}`,
-      outcome: 'connection closed during the TLS handshake',
-    });
-  });
   return server;
 }

@@ -16,7 +16,7 @@ import type { Principal as SignedPrincipal } from '../http/types.js';
 import { EMPTY_SHA256, readSignature } from '../sigv4.js';
 import type { Principal } from '../authorization/principal.js';
 import type { AuthLogEntry } from './auth-log.js';
-import { peerAddress } from './tls-listener.js';
+import { peerAddress, type ListenerLimits } from '../connection-guard.js';
 
 export const WS_PATH = '/mqtt';
 export const SIGNING_SERVICE = 'iotdevicegateway';
@@ -28,6 +28,8 @@ const MAX_FRAME_BYTES = 256 * 1024;
 export interface WsListenerOptions {
   key: string;
   cert: string;
+  /** The upgrade request's headers must arrive within `authenticateTimeoutMs`, as on the control plane. */
+  limits: ListenerLimits;
   authenticator: Authenticator;
   admit(stream: Duplex, principal: Principal, sourceIp: string | undefined, domainName: string | undefined, req: IncomingMessage): void;
   authFailed(event: Omit<AuthLogEntry, 'event'>): void;
@@ -62,10 +64,22 @@ export function createWsListener(options: WsListenerOptions): https.Server {
     maxPayload: MAX_FRAME_BYTES,
     handleProtocols: (protocols) => SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
-  const server = https.createServer({ key: options.key, cert: options.cert, noDelay: true }, (_req, res) => {
-    res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
-    res.end(JSON.stringify({ message: `MQTT over WebSocket: open a WebSocket to ${WS_PATH} with a SigV4-presigned query (service ${SIGNING_SERVICE}).` }));
-  });
+  const upgradeTimeoutMs = options.limits.authenticateTimeoutMs;
+  const server = https.createServer(
+    {
+      key: options.key,
+      cert: options.cert,
+      noDelay: true,
+      headersTimeout: upgradeTimeoutMs,
+      requestTimeout: upgradeTimeoutMs,
+      // Timeouts are checked on this period; the default (30 s) would make them lax.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(upgradeTimeoutMs / 4))),
+    },
+    (_req, res) => {
+      res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
+      res.end(JSON.stringify({ message: `MQTT over WebSocket: open a WebSocket to ${WS_PATH} with a SigV4-presigned query (service ${SIGNING_SERVICE}).` }));
+    },
+  );
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});

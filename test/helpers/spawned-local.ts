@@ -1,0 +1,134 @@
+/**
+ * A local IoT Core run as a user runs it: `bin/iotctl.js local start --json`
+ * in its own process, so a test can watch what the process does (file
+ * descriptors, memory, stderr lines, exit) while clients misbehave.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { BIN, testEnv } from './cli.js';
+
+export interface Ready {
+  region: string;
+  controlPlane: string;
+  mqtt: string;
+  websocket: string;
+  caFile: string;
+  logFile: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  dataDir: string | null;
+  pid: number;
+}
+
+export interface SpawnedLocal {
+  child: ChildProcessWithoutNullStreams;
+  ready: Ready;
+  env: NodeJS.ProcessEnv;
+  iot: IoTClient;
+  ca: Buffer;
+  mqttPort: number;
+  wsPort: number;
+  httpPort: number;
+  stderr(): string;
+  /** Resolves once stderr has a line that matches (already printed or to come). */
+  stderrLine(match: RegExp, timeoutMs?: number): Promise<string>;
+  /** Open file descriptors of the process. */
+  fds(): number;
+  /** Resident set size of the process, in bytes. */
+  rss(): number;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM and wait (a clean stop). */
+  stop(): Promise<void>;
+  /** SIGKILL and wait (a crash). */
+  kill(): Promise<void>;
+}
+
+/**
+ * Spawns `iotctl local start --port 0 --mqtt-port 0 --ws-port 0 --json <args>`
+ * (add `--ephemeral` or `--data-dir`) and resolves with its ready line.
+ */
+export function spawnLocal(args: string[], env: NodeJS.ProcessEnv = testEnv()): Promise<SpawnedLocal> {
+  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { match: RegExp; resolve: (line: string) => void }[] = [];
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    for (const w of [...watchers]) {
+      const line = stderr.split('\n').find((l) => w.match.test(l));
+      if (line !== undefined) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    await exit;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ready line; stderr: ${stderr}`));
+    }, 20_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      const nl = stdout.indexOf('\n');
+      if (nl < 0 || stdout.length - d.length > nl) return;
+      clearTimeout(timer);
+      const ready = JSON.parse(stdout.slice(0, nl)) as Ready;
+      const iot = new IoTClient({
+        endpoint: ready.controlPlane,
+        region: ready.region,
+        credentials: { accessKeyId: ready.accessKeyId, secretAccessKey: ready.secretAccessKey },
+        maxAttempts: 1,
+      });
+      const port = (hostPort: string) => Number(/:(\d+)(\/mqtt)?$/.exec(hostPort)![1]);
+      resolve({
+        child,
+        ready,
+        env,
+        iot,
+        ca: readFileSync(ready.caFile),
+        mqttPort: port(ready.mqtt),
+        wsPort: port(ready.websocket),
+        httpPort: port(ready.controlPlane),
+        stderr: () => stderr,
+        stderrLine(match, timeoutMs = 15_000) {
+          const seen = stderr.split('\n').find((l) => match.test(l));
+          if (seen !== undefined) return Promise.resolve(seen);
+          return new Promise((res, rej) => {
+            const t = setTimeout(() => rej(new Error(`no stderr line matching ${match}; stderr:\n${stderr.slice(-2000)}`)), timeoutMs);
+            watchers.push({ match, resolve: (line) => (clearTimeout(t), res(line)) });
+          });
+        },
+        fds: () => readdirSync(`/proc/${child.pid}/fd`).length,
+        rss: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024,
+        exit,
+        async stop() {
+          iot.destroy();
+          await signal('SIGTERM');
+        },
+        async kill() {
+          iot.destroy();
+          await signal('SIGKILL');
+        },
+      });
+    });
+    void exit.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`exited before it was ready; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** Polls a condition that has no event (a count in /proc) until it holds. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
