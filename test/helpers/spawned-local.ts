@@ -37,6 +37,8 @@ export interface SpawnedLocal {
   fds(): number;
   /** Resident set size of the process, in bytes. */
   rss(): number;
+  /** The highest resident set size the process has had, in bytes. */
+  peakRss(): number;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM and wait (a clean stop). */
   stop(): Promise<void>;
@@ -105,7 +107,8 @@ export function spawnLocal(args: string[], env: NodeJS.ProcessEnv = testEnv()): 
           });
         },
         fds: () => readdirSync(`/proc/${child.pid}/fd`).length,
-        rss: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024,
+        rss: () => statusBytes(child.pid!, 'VmRSS'),
+        peakRss: () => statusBytes(child.pid!, 'VmHWM'),
         exit,
         async stop() {
           iot.destroy();
@@ -122,6 +125,12 @@ export function spawnLocal(args: string[], env: NodeJS.ProcessEnv = testEnv()): 
       reject(new Error(`exited before it was ready; stderr: ${stderr}`));
     });
   });
+}
+
+/** A size from /proc/<pid>/status (VmRSS, VmHWM...), in bytes. */
+function statusBytes(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
 }
 
 /** Polls a condition that has no event (a count in /proc) until it holds. */

@@ -25,6 +25,8 @@ import { createTlsListener } from './tls-listener.js';
 import { createWsListener } from './ws-listener.js';
 import { batchWrites } from './write-batching.js';
 import { InboundFlow } from './inbound-flow.js';
+import { MAX_PACKET_BYTES, packetSizeProblem } from './limits.js';
+import { FrameScanner, PACKET_NAMES, scanInbound } from './mqtt-frames.js';
 
 export interface BrokerOptions {
   host: string;
@@ -155,6 +157,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     batchWrites(conn);
     const client = aedes.handle(conn, req);
     if (!downgradeQos2(client)) options.logError?.('aedes internals changed: QoS 2 is no longer rewritten to QoS 1 before aedes sees it', undefined);
+    scanInbound(conn, new FrameScanner(MAX_PACKET_BYTES), (problem) => {
+      const reason = problem.kind === 'too-large' ? packetSizeProblem(PACKET_NAMES[problem.header.type]!, problem.header.length) : 'a packet header has a malformed remaining length';
+      c.refuse(reason, 'connection closed as soon as the header was read');
+      conn.destroy();
+    });
   }
 
   const authFailed = (event: Omit<AuthLogEntry, 'event'>) => log.write({ event: 'auth-failed', ...event });

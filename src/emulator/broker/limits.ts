@@ -7,6 +7,13 @@ import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topi
 
 /** 128 KB per PUBLISH payload. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
+/**
+ * The largest remaining length a packet's fixed header may declare: AWS's
+ * quota of 146 KB for a whole packet (a 128 KB payload plus topic, packet id
+ * and properties). Larger packets are refused from their header, unread;
+ * payloads between 128 KB and this are refused once read (payloadProblem).
+ */
+export const MAX_PACKET_BYTES = 146 * 1024;
 /** Keep-alive bounds in seconds: 0 or above the maximum means the maximum; below the minimum means the minimum. */
 export const KEEPALIVE_MIN_SECONDS = 30;
 export const KEEPALIVE_MAX_SECONDS = 1200;
@@ -46,6 +53,11 @@ export function subscribeFilterProblem(filter: string): string | undefined {
 export function payloadProblem(payload: Buffer | string | undefined): string | undefined {
   const size = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   return size > MAX_PAYLOAD_BYTES ? `the payload is ${size} bytes; AWS IoT allows at most ${MAX_PAYLOAD_BYTES} (128 KB)` : undefined;
+}
+
+/** A packet whose header declares more than MAX_PACKET_BYTES. */
+export function packetSizeProblem(packetName: string, declared: number): string {
+  return `the ${packetName} packet declares ${declared} bytes; AWS IoT accepts at most ${MAX_PACKET_BYTES} bytes per packet (a 128 KB payload plus headers)`;
 }
 
 /** No RETAIN on reserved `$` topics: such a message is forwarded but not kept. */
