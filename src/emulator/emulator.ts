@@ -13,6 +13,7 @@ import { Authenticator } from './auth.js';
 import { roleAuthorizer } from './authorization/control-plane.js';
 import { AuthLog, guardEventWriter, type AuthLogEvent } from './broker/auth-log.js';
 import { startBroker, type Broker } from './broker/broker.js';
+import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from './broker/outbound.js';
 import type { SubscribeDeniedMode } from './broker/hooks.js';
 import { RetainedStore } from './broker/retained.js';
 import { WS_PATH } from './broker/ws-listener.js';
@@ -89,6 +90,8 @@ export interface EmulatorOptions {
   limits?: Partial<HttpLimits>;
   /** Every listener: TLS handshake and authentication deadlines (10 s each), and at most 1,000 connections waiting for them. */
   listeners?: Partial<ListenerLimits>;
+  /** What may wait to be sent to one MQTT client: QoS 0 dropped past 512 KiB, disconnected past 4 MiB or when full for 10 s. */
+  outbound?: Partial<OutboundLimits>;
   log?: EmulatorLogger;
   /** Clock (epoch ms), for tests of expiry. */
   now?: () => number;
@@ -245,6 +248,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       log: authLog,
       subscribeDenied: options.subscribeDenied,
       listenerLimits,
+      outboundLimits: { ...DEFAULT_OUTBOUND_LIMITS, ...options.outbound },
       maxQueuedPerSession: options.sessions?.maxQueued,
       sessionExpiryMs: options.sessions?.expiryMs,
       now,

@@ -52,26 +52,41 @@ export interface RawMqtt {
   received(): Buffer;
 }
 
-/** A mutual-TLS connection with a device certificate, after CONNECT and its CONNACK (return code 0). */
-export async function rawMqtt(port: number, ca: Buffer, device: Pick<Device, 'cert' | 'key'>, clientId: string, options: { clean?: boolean; read?: boolean } = {}): Promise<RawMqtt> {
+/**
+ * A mutual-TLS connection with a device certificate, after CONNECT and its
+ * CONNACK (return code 0), and SUBSCRIBE and its SUBACK when `subscribe` is
+ * given. With `read: false` it then stops reading, and the kernel's buffers fill up.
+ */
+export async function rawMqtt(
+  port: number,
+  ca: Buffer,
+  device: Pick<Device, 'cert' | 'key'>,
+  clientId: string,
+  options: { clean?: boolean; read?: boolean; subscribe?: { filter: string; qos: number } } = {},
+): Promise<RawMqtt> {
   const socket = tls.connect({ port, host: '127.0.0.1', ca, cert: device.cert, key: device.key, servername: 'localhost' });
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   let received = Buffer.alloc(0);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', () => socket.write(connectFrame(clientId, { clean: options.clean })));
-    const onData = (d: Buffer) => {
-      received = Buffer.concat([received, d]);
-      if (received.length < 4) return;
-      socket.off('data', onData);
-      if (received[0] !== 0x20 || received[3] !== 0) reject(new Error(`no CONNACK 0: ${received.subarray(0, 4).toString('hex')}`));
-      else resolve();
-    };
-    socket.on('data', onData);
-    void closed.then(() => reject(new Error('closed before CONNACK')));
-  });
-  received = received.subarray(4);
-  // A reader that never reads: the socket is paused and the kernel buffers fill up.
+  /** Sends `frame` and resolves with the first `size` bytes of the answer, whose first byte must be `type`. */
+  const exchange = (frame: Buffer | undefined, type: number, size: number) =>
+    new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        received = Buffer.concat([received, d]);
+        if (received.length < size) return;
+        socket.off('data', onData);
+        const answer = received.subarray(0, size);
+        received = received.subarray(size);
+        if (answer[0] !== type || (type === 0x20 && answer[3] !== 0)) reject(new Error(`unexpected answer: ${answer.toString('hex')}`));
+        else resolve();
+      };
+      socket.on('data', onData);
+      if (frame) socket.write(frame);
+      void closed.then(() => reject(new Error('closed before the answer')));
+    });
+  await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+  await exchange(connectFrame(clientId, { clean: options.clean }), 0x20, 4);
+  if (options.subscribe) await exchange(subscribeFrame(1, options.subscribe.filter, options.subscribe.qos), 0x90, 5);
   if (options.read === false) socket.pause();
   else socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
   return { socket, closed, received: () => received };

@@ -27,6 +27,7 @@ import { batchWrites } from './write-batching.js';
 import { InboundFlow } from './inbound-flow.js';
 import { MAX_PACKET_BYTES, packetSizeProblem } from './limits.js';
 import { FrameScanner, PACKET_NAMES, scanInbound } from './mqtt-frames.js';
+import { Outbound, type OutboundLimits } from './outbound.js';
 
 export interface BrokerOptions {
   host: string;
@@ -47,6 +48,8 @@ export interface BrokerOptions {
   sessionExpiryMs?: number;
   /** Handshake and authentication deadlines, and the cap on connections waiting for them. */
   listenerLimits: ListenerLimits;
+  /** What may wait to be sent to one subscriber. */
+  outboundLimits: OutboundLimits;
   now: () => number;
   logError?: (message: string, err: unknown) => void;
 }
@@ -77,6 +80,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     maxQueued: options.maxQueuedPerSession,
     sessionExpiryMs: options.sessionExpiryMs,
     now: options.now,
+    pace: (client) => connectionOf(client as Client)?.outbound?.room(),
     onOverflow: (clientId, max) =>
       log.write({
         event: 'refused',
@@ -155,6 +159,16 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       if (set?.size === 0) byCertificate.delete(key);
     });
     batchWrites(conn);
+    c.outbound = new Outbound(conn, options.outboundLimits, options.now, {
+      dropped: (queued) =>
+        c.refuse(
+          `the client is not reading fast enough: ${Math.round(queued / 1024)} KiB are already waiting to be sent to it (AWS IoT allows 512 KiB/s per connection)`,
+          'QoS 0 message not delivered',
+          {},
+          'slow consumer',
+        ),
+      stalled: (reason) => c.disconnected(`slow consumer: ${reason}`),
+    });
     const client = aedes.handle(conn, req);
     if (!downgradeQos2(client)) options.logError?.('aedes internals changed: QoS 2 is no longer rewritten to QoS 1 before aedes sees it', undefined);
     scanInbound(conn, new FrameScanner(MAX_PACKET_BYTES), (problem) => {

@@ -9,6 +9,7 @@ import type { Arns } from '../arns.js';
 import type { Authority } from '../authorization/authority.js';
 import { principalName, type Principal } from '../authorization/principal.js';
 import type { AuthLog, AuthLogEvent } from './auth-log.js';
+import type { Outbound } from './outbound.js';
 
 export type Transport = 'mqtts' | 'wss';
 
@@ -39,6 +40,8 @@ export class BrokerConnection {
   /** Filters granted on this connection; only consulted when one ends in `/#` (see coveredByFilters). */
   readonly filters = new Set<string>();
   private parentWildcards = 0;
+  /** What waits to be sent to the client, and what to do when it does not read (set by the broker). */
+  outbound?: Outbound;
 
   constructor(
     readonly conn: Duplex,
@@ -107,9 +110,9 @@ export class BrokerConnection {
     return false;
   }
 
-  /** Logs a broken limit or protocol rule. */
-  refuse(reason: string, outcome: string, extra: Partial<AuthLogEvent> = {}): void {
-    this.log.write({ event: 'refused', ...this.describe(), ...extra, reason, outcome });
+  /** Logs a broken limit or protocol rule; with `throttle`, repeats within seconds are only counted. */
+  refuse(reason: string, outcome: string, extra: Partial<AuthLogEvent> = {}, throttle?: string): void {
+    this.log.write({ event: 'refused', ...this.describe(), ...extra, reason, outcome }, throttle === undefined ? undefined : `${this.id}\n${throttle}`);
   }
 
   /** Logs why the connection is being closed from outside (certificate revoked...). */

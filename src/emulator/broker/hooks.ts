@@ -10,6 +10,7 @@
 import type { Duplex } from 'node:stream';
 import type { AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { BrokerConnection, Resources } from './connection.js';
+import { publishBytes } from './outbound.js';
 import { clampKeepAlive, clientIdProblem, isUndeliverable, mayRetain, payloadProblem, publishTopicProblem, stripUsernameMetadata, subscribeFilterProblem } from './limits.js';
 
 export type SubscribeDeniedMode = 'suback' | 'close';
@@ -135,13 +136,14 @@ export function createHooks(deps: HookDeps) {
     done(null, sub);
   }
 
-  /** Every delivery: iot:Receive, AWS's `a/#` does not match `a`, and nothing from $SYS. Synchronous. */
+  /** Every delivery: iot:Receive, AWS's `a/#` does not match `a`, nothing from $SYS, and room in the subscriber's outbound budget. Synchronous. */
   function authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const topic = packet.topic;
     if (isUndeliverable(topic)) return null;
     const c = deps.connectionOf(client);
     if (!c || !c.coveredByFilters(topic)) return null;
-    return c.check('iot:Receive', resources.topic(topic), 'not delivered', true) ? packet : null;
+    if (!c.check('iot:Receive', resources.topic(topic), 'not delivered', true)) return null;
+    return !c.outbound || c.outbound.admit(packet.qos, publishBytes(packet)) ? packet : null;
   }
 
   return { preConnect, authenticate, authorizePublish, authorizeSubscribe, authorizeForward };

@@ -52,6 +52,8 @@ export interface SessionStoreOptions {
   now?: () => number;
   /** A session's queue is full: newer messages are dropped until it drains. */
   onOverflow?: (clientId: string, maxQueued: number) => void;
+  /** Resolves when the (broker's) client can take more: paces the backlog replayed at reconnection. */
+  pace?: (client: ClientRef) => Promise<void> | undefined;
 }
 
 const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
@@ -265,7 +267,17 @@ export class SessionStore {
 
   outgoingStream(client: ClientRef): Readable {
     const s = this.sessions.get(client.id);
-    return Readable.from(s ? [...s.queue.values()] : []);
+    const backlog = s ? [...s.queue.values()] : [];
+    const pace = this.options.pace;
+    if (!pace) return Readable.from(backlog);
+    return Readable.from(
+      (async function* () {
+        for (const packet of backlog) {
+          await pace(client);
+          yield packet;
+        }
+      })(),
+    );
   }
 
   // ------------------------------------------- incoming (QoS 2: downgraded, kept for completeness)
