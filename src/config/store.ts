@@ -20,7 +20,7 @@ export async function readConfig(env: NodeJS.ProcessEnv): Promise<ConfigFile> {
     // Synchronous on purpose: one small file at startup, and it spares loading fs/promises.
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: Object.create(null) };
     throw new IotctlError('CONFIG_UNREADABLE', `Cannot read the config file ${file}: ${(err as Error).message}`, { exitCode: ExitCode.FAILURE });
   }
   let parsed: unknown;
@@ -39,7 +39,8 @@ function normalise(value: unknown, file: string): ConfigFile {
     new IotctlError('CONFIG_INVALID', `The config file ${file} is invalid: ${why}.`, { hint: 'fix or remove it (iotctl config path prints its location)' });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('expected a JSON object');
   const obj = value as Record<string, unknown>;
-  const profiles: Record<string, Profile> = {};
+  // Looked up by --profile names: no prototype, so `constructor` or `__proto__` is just a profile that does not exist.
+  const profiles: Record<string, Profile> = Object.create(null);
   const rawProfiles = obj.profiles ?? {};
   if (typeof rawProfiles !== 'object' || rawProfiles === null || Array.isArray(rawProfiles)) throw invalid('"profiles" must be an object');
   for (const [name, profile] of Object.entries(rawProfiles)) {

@@ -129,7 +129,7 @@ export class ControlPlane {
   private resolve(method: string, rawPath: string, target: string | undefined): Resolved {
     if (target !== undefined && rawPath === '/') {
       const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
-      const op = name === undefined || !Object.hasOwn(cognitoOperations, name) ? undefined : cognitoOperations[name];
+      const op = name === undefined ? undefined : cognitoOperations.get(name);
       if (!op || method !== 'POST') throw new ServiceError('UnknownOperationException', `The local IoT Core does not support ${method} ${target}.`);
       return { operation: name!, service: 'cognito-identity', handler: op.handler, params: {}, unsigned: op.unsigned === true };
     }

@@ -88,6 +88,8 @@ export type SignatureReading = { kind: 'unsigned' } | { kind: 'signed'; claim: S
 const incomplete = (message: string): SignatureReading => ({ kind: 'invalid', problem: { code: 'IncompleteSignatureException', message } });
 
 function headerValue(headers: SignableRequest['headers'], name: string): string | undefined {
+  // Names come from the client's SignedHeaders (`constructor`...); Node's headers object has a prototype.
+  if (!Object.hasOwn(headers, name)) return undefined;
   const v = headers[name];
   return Array.isArray(v) ? v.join(',') : v;
 }
@@ -227,7 +229,7 @@ class CanonicalForm extends SignatureV4Base {
 const canonical = new CanonicalForm();
 
 function queryObject(pairs: [string, string][], skip: (key: string) => boolean): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  const out: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of pairs) {
     if (skip(k)) continue;
     const prev = out[k];
@@ -250,7 +252,7 @@ interface Variant {
  * (AWS style) or included (smithy's presign), the empty-body hash or UNSIGNED-PAYLOAD.
  */
 function variants(req: SignableRequest, claim: SignatureClaim, pairs: [string, string][]): Variant[] {
-  const baseHeaders: Record<string, string> = {};
+  const baseHeaders: Record<string, string> = Object.create(null);
   for (const name of claim.signedHeaders) {
     const value = headerValue(req.headers, name);
     baseHeaders[name] = value === undefined ? '' : value.trim().replace(/\s+/g, ' ');

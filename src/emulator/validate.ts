@@ -95,7 +95,8 @@ export function optionalStringList(value: unknown, field: string, r: StringRule 
 export function optionalStringMap(value: unknown, field: string, keyRule: StringRule = {}, valueRule: StringRule = {}): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError(`Value at '${field}' must be a map.`);
-  const out: Record<string, string> = {};
+  // Keys are the client's (`__proto__`, `constructor`): a map without a prototype keeps them as plain keys.
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     check(k, `${field}.key`, keyRule);
     out[k] = requireString(v, `${field}.${k}`, valueRule);

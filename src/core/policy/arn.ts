@@ -16,7 +16,7 @@ export function iotArn(type: IotResourceType, name: string, scope: ArnScope = {}
 }
 
 /** The resource type each data-plane action is authorized against. */
-const ACTION_RESOURCE: Record<string, IotResourceType> = {
+const ACTION_RESOURCE: ReadonlyMap<string, IotResourceType> = new Map(Object.entries({
   'iot:connect': 'client',
   'iot:deleteconnection': 'client',
   'iot:publish': 'topic',
@@ -28,11 +28,11 @@ const ACTION_RESOURCE: Record<string, IotResourceType> = {
   'iot:updatethingshadow': 'thing',
   'iot:deletethingshadow': 'thing',
   'iot:listnamedshadowsforthing': 'thing',
-};
+} satisfies Record<string, IotResourceType>));
 
 /** The resource type an action is checked against (lowercase-insensitive), or undefined for others. */
 export function resourceTypeFor(action: string): IotResourceType | undefined {
-  return ACTION_RESOURCE[action.toLowerCase()];
+  return ACTION_RESOURCE.get(action.toLowerCase());
 }
 
 /**

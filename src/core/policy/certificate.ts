@@ -49,7 +49,8 @@ export function isSubstitutableCertValue(value: string): boolean {
 }
 
 /** OpenSSL short names (as Node prints them) → field names. Locality has no IoT variable. */
-const DN_SHORT_NAMES: Record<string, DnField> = {
+/** Looked up by names read from certificates (anyone's): Maps, so `constructor` is just unknown. */
+const DN_SHORT_NAMES: ReadonlyMap<string, DnField> = new Map(Object.entries({
   dnqualifier: 'DistinguishedNameQualifier',
   c: 'Country',
   o: 'Organization',
@@ -65,7 +66,7 @@ const DN_SHORT_NAMES: Record<string, DnField> = {
   initials: 'Initials',
   pseudonym: 'Pseudonym',
   generationqualifier: 'GenerationQualifier',
-};
+} satisfies Record<string, DnField>));
 
 /** Parses Node's X509Certificate#subject / #issuer text ("C=US\nO=Acme\nCN=dev1"), in certificate order. */
 export function parseDistinguishedName(text: string): DistinguishedName {
@@ -73,20 +74,20 @@ export function parseDistinguishedName(text: string): DistinguishedName {
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const field = DN_SHORT_NAMES[line.slice(0, eq).trim().toLowerCase()];
+    const field = DN_SHORT_NAMES.get(line.slice(0, eq).trim().toLowerCase());
     if (!field) continue;
     (out[field] ??= []).push(line.slice(eq + 1));
   }
   return out;
 }
 
-const ALT_NAME_PREFIXES: Record<string, AltNameKind> = {
+const ALT_NAME_PREFIXES: ReadonlyMap<string, AltNameKind> = new Map(Object.entries({
   email: 'RFC822Name',
   dns: 'DNSName',
   dirname: 'DirectoryName',
   uri: 'UniformResourceIdentifier',
   'ip address': 'IPAddress',
-};
+} satisfies Record<string, AltNameKind>));
 
 /** Splits on ", " outside double quotes (Node quotes values that contain separators). */
 function splitAltNames(text: string): string[] {
@@ -129,7 +130,7 @@ export function parseAltNames(text: string | undefined): AltNames {
   for (const part of splitAltNames(text)) {
     const colon = part.indexOf(':');
     if (colon <= 0) continue;
-    const kind = ALT_NAME_PREFIXES[part.slice(0, colon).trim().toLowerCase()];
+    const kind = ALT_NAME_PREFIXES.get(part.slice(0, colon).trim().toLowerCase());
     if (!kind) continue;
     (out[kind] ??= []).push(unquote(part.slice(colon + 1)));
   }

@@ -24,7 +24,8 @@ export interface OperatorSpec {
 
 type Base = Omit<OperatorSpec, 'name' | 'base' | 'set' | 'ifExists'>;
 
-const BASES: Record<string, Base> = {
+/** Looked up by names from policy documents: a Map, so `constructor` or `toString` is just unknown. */
+const BASES: ReadonlyMap<string, Base> = new Map(Object.entries({
   StringEquals: { family: 'string', negated: false, ignoreCase: false },
   StringNotEquals: { family: 'string', negated: true, ignoreCase: false },
   StringEqualsIgnoreCase: { family: 'string', negated: false, ignoreCase: true },
@@ -45,12 +46,12 @@ const BASES: Record<string, Base> = {
   NumericLessThanEquals: { family: 'numeric', negated: false, ignoreCase: false, compare: 'le' },
   NumericGreaterThan: { family: 'numeric', negated: false, ignoreCase: false, compare: 'gt' },
   NumericGreaterThanEquals: { family: 'numeric', negated: false, ignoreCase: false, compare: 'ge' },
-};
+} satisfies Record<string, Base>));
 
 /** Valid IAM operators this evaluator does not implement: rejected with a clear message rather than guessed. */
 const UNSUPPORTED = /^(Date(Not)?Equals|DateLessThan(Equals)?|DateGreaterThan(Equals)?|BinaryEquals)$/;
 
-export const OPERATOR_NAMES = Object.keys(BASES);
+export const OPERATOR_NAMES = [...BASES.keys()];
 
 /** Parses an operator name; returns an error message for an unknown one. */
 export function parseOperator(name: string): OperatorSpec | { error: string } {
@@ -60,7 +61,7 @@ export function parseOperator(name: string): OperatorSpec | { error: string } {
   else if (rest.startsWith('ForAllValues:')) [set, rest] = ['all', rest.slice('ForAllValues:'.length)];
   const ifExists = rest.endsWith('IfExists');
   if (ifExists) rest = rest.slice(0, -'IfExists'.length);
-  const base = BASES[rest];
+  const base = BASES.get(rest);
   if (!base) {
     if (UNSUPPORTED.test(rest)) return { error: `the condition operator "${name}" is valid IAM but not supported by iotctl's evaluator` };
     const suggestion = OPERATOR_NAMES.find((n) => n.toLowerCase() === rest.toLowerCase());

@@ -115,7 +115,7 @@ export function resolveParameters(template: PolicyTemplate, given: Record<string
   }
   const values: Record<string, string> = {};
   for (const p of params) {
-    const value = given[p.name] ?? p.default;
+    const value = (Object.hasOwn(given, p.name) ? given[p.name] : undefined) ?? p.default;
     if (value === undefined) {
       if (p.required) throw usageError('TEMPLATE_MISSING_PARAMETER', `The template "${template.name}" needs the parameter "${p.name}" (${p.description}).`, `pass --param ${p.name}=<value>`);
       continue;

@@ -54,7 +54,12 @@ export function normalizeKey(name: string): string {
   return name.slice(0, bracket).toLowerCase() + name.slice(bracket, close + 1) + name.slice(close + 1).toLowerCase();
 }
 
-const ESCAPES: Record<string, string> = { '*': '*', '?': '?', $: '$' };
+/** Looked up by what a document writes inside `${...}`: a Map, so `${constructor}` is a variable like any other. */
+const ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['*', '*'],
+  ['?', '?'],
+  ['$', '$'],
+]);
 
 /** Parses a reference body (`iot:ClientId`, `x.List`, `a, 'default'`). */
 export function parseVariableRef(body: string): VariableRef {
@@ -97,7 +102,7 @@ export function parseTemplate(text: string, substitute = true): TemplatePart[] {
     }
     if (open > pos) parts.push({ glob: text.slice(pos, open) });
     const body = text.slice(open + 2, close);
-    const escape = ESCAPES[body];
+    const escape = ESCAPES.get(body);
     parts.push(escape !== undefined ? { literal: escape } : { ref: parseVariableRef(body) });
     pos = close + 1;
   }

@@ -28,10 +28,10 @@ export function poolProviders(pool: IdentityPoolRecord): Set<string> {
 /** Validates every entry of a `Logins` map against the pool; resolves provider → subject. */
 export async function validateLogins(logins: Record<string, string>, pool: IdentityPoolRecord, validators: LoginValidators): Promise<Record<string, string>> {
   const supported = poolProviders(pool);
-  const subjects: Record<string, string> = {};
+  const subjects: Record<string, string> = Object.create(null);
   for (const [providerName, token] of Object.entries(logins)) {
     if (!supported.has(providerName)) throw notAuthorized('Token is not from a supported provider of this identity pool.');
-    const validator = validators[providerName];
+    const validator = Object.hasOwn(validators, providerName) ? validators[providerName] : undefined;
     if (!validator) throw notAuthorized(`Invalid login token. The local IoT Core cannot validate tokens from '${providerName}'.`);
     try {
       subjects[providerName] = (await validator(token, { providerName, pool })).subject;

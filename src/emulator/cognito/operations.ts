@@ -11,4 +11,5 @@ export interface CognitoOperation {
   unsigned?: boolean;
 }
 
-export const cognitoOperations: Record<string, CognitoOperation> = { ...poolOperations, ...identityOperations };
+/** Looked up by the X-Amz-Target a client sends: a Map, so `constructor` or `__proto__` is just an unknown name. */
+export const cognitoOperations: ReadonlyMap<string, CognitoOperation> = new Map(Object.entries({ ...poolOperations, ...identityOperations }));

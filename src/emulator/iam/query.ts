@@ -68,7 +68,7 @@ export class QueryParams {
       const m = /^(\d{1,4})\.(\w+)$/.exec(key.slice(prefix.length));
       if (!m) continue;
       const index = Number(m[1]);
-      if (!byIndex.has(index)) byIndex.set(index, {});
+      if (!byIndex.has(index)) byIndex.set(index, Object.create(null));
       byIndex.get(index)![m[2]!] = value;
     }
     return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, member]) => member);

@@ -470,7 +470,8 @@ export class Registry {
 
   /** Links more logins to an identity (what AWS does when GetId/GetCredentialsForIdentity carries new ones). */
   linkLogins(identity: IdentityRecord, logins: Record<string, string>, now: number): void {
-    Object.assign(identity.logins, logins);
+    // A spread defines keys (even `__proto__`) where Object.assign would call setters.
+    identity.logins = { ...identity.logins, ...logins };
     identity.updatedAt = now;
     this.indexLogins(identity);
   }
