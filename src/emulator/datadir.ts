@@ -3,8 +3,10 @@
  * Light on purpose: `iotctl local status/reset/ca` import it without loading
  * the emulator.
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { usageError, type IotctlError } from '../core/errors.js';
+import { iotctlCommand } from '../core/shell.js';
 import { writeFileAtomic } from '../io/files.js';
 
 export const FILES = {
@@ -25,6 +27,77 @@ export const FILES = {
 } as const;
 
 export const dataFile = (dir: string, name: keyof typeof FILES) => path.join(dir, FILES[name]);
+
+/** Why a directory cannot be made, in words (the code alone means little to a user). */
+function mkdirProblem(err: NodeJS.ErrnoException, dir: string): string {
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to create ${dir}`;
+    case 'ENOENT':
+      // The parent exists (it was checked) yet refuses: /proc, /sys and the like.
+      return `${path.dirname(dir)} does not allow creating directories in it`;
+    case 'EROFS':
+      return `${dir} is on a read-only file system`;
+    case 'ENOSPC':
+      return 'no space is left on the device';
+    default:
+      return err.message;
+  }
+}
+
+/**
+ * Creates the data directory (mode 0700), or checks the one that exists: it
+ * must be a directory this process can write in. An unusable path is a usage
+ * error (exit 2) that names it and the reason. One mkdir per missing component,
+ * so it cannot spin (Node's recursive mkdir loops forever on /proc/self/x).
+ */
+export async function prepareDataDir(dir: string): Promise<void> {
+  const unusable = (reason: string) => usageError('LOCAL_DATA_DIR', `The data directory ${dir} cannot be used: ${reason}.`, 'pass --data-dir with a directory you can write to');
+  const missing: string[] = [];
+  for (let current = dir; ; ) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await fs.stat(current)).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = path.dirname(current);
+      // ENOTDIR: a component above is a file; the walk up finds which.
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== current) {
+        missing.unshift(current);
+        current = parent;
+        continue;
+      }
+      throw unusable(code === 'EACCES' || code === 'EPERM' ? `no permission to look into ${parent}` : (err as Error).message);
+    }
+    if (!isDirectory) throw unusable(`${current} is a file, not a directory`);
+    break;
+  }
+  for (const d of missing) {
+    try {
+      await fs.mkdir(d, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await fs.stat(d)).isDirectory()) continue;
+      throw unusable(mkdirProblem(err as NodeJS.ErrnoException, d));
+    }
+  }
+  try {
+    await fs.access(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    throw unusable(`no permission to write in ${dir}`);
+  }
+}
+
+/**
+ * A file of the data directory that this iotctl cannot read: a usage error
+ * (exit 2) naming the file, what is wrong, and the command that starts over.
+ * `keys`: the file holds key material, which only `reset --all` replaces.
+ */
+export function unreadableDataFile(file: string, problem: string, keys = false): IotctlError {
+  const reset = iotctlCommand(['local', 'reset', '--data-dir', path.dirname(file), ...(keys ? ['--all'] : []), '--yes']);
+  const loses = keys ? 'all local state, the CA and the root key' : 'the local state';
+  return usageError('LOCAL_DATA_FILE', `${file} ${problem}.`, `move it away, or start over with: ${reset} (it deletes ${loses})`);
+}
 
 /** What server.json holds: enough for `iotctl local status` and clients to find a running instance. */
 export interface RuntimeInfo {

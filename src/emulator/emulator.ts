@@ -19,7 +19,7 @@ import { RetainedStore } from './broker/retained.js';
 import { WS_PATH } from './broker/ws-listener.js';
 import { ControlPlane, type ControlPlaneAuthorizer } from './control-plane.js';
 import type { AccessKey } from './credentials.js';
-import { dataFile, findInstance, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './datadir.js';
+import { dataFile, findInstance, prepareDataDir, removeRuntimeInfo, writeRuntimeInfo, type RuntimeInfo } from './datadir.js';
 import { listen } from './listen.js';
 import { ConnectionGuard, DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './connection-guard.js';
 import { DEFAULT_LIMITS, createHttpServer, type HttpLimits } from './http/server.js';
@@ -170,6 +170,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const now = options.now ?? Date.now;
 
   if (dataDir) {
+    await prepareDataDir(dataDir);
     const instance = await findInstance(dataDir);
     if (instance.state === 'running') {
       throw new IotctlError('LOCAL_ALREADY_RUNNING', `A local IoT Core already runs on ${dataDir} (pid ${instance.info.pid}, ${instance.info.controlPlane}).`, {

@@ -13,7 +13,7 @@ import { createCertificateAuthority, issueServerCertificate, loadCertificateAuth
 import { isIssuedBy, parseCertificate } from '../pki/certificate.js';
 import { DEFAULT_EC, generateKeyPair, privateKeyToPem } from '../pki/keys.js';
 import { newAccessKey, type AccessKey } from './credentials.js';
-import { dataFile } from './datadir.js';
+import { FILES, dataFile, unreadableDataFile } from './datadir.js';
 
 export const CA_SUBJECT = 'CN=iotctl local IoT Core CA, O=iotctl';
 /** Renew the server certificate when it has less than this left. */
@@ -71,13 +71,27 @@ export async function ephemeralMaterial(hosts: string[], root?: AccessKey): Prom
   return { root: root ?? rootKey(secrets), ca, caFile, server: await issueServerCertificate(ca, hosts), tokenKeyPem: secrets.tokenKeyPem, tempDir };
 }
 
-/** Loads what exists in the data directory and creates what is missing. */
+/** Parses secrets.json; a damaged one is a clear error, not a crash. */
+function parseSecrets(file: string, text: string): Secrets {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw unreadableDataFile(file, `is not valid JSON (${(err as Error).message})`, true);
+  }
+  const s = value as Partial<Secrets> | null;
+  if (typeof s?.accessKeyId !== 'string' || typeof s.secretAccessKey !== 'string' || typeof s.tokenKeyPem !== 'string') {
+    throw unreadableDataFile(file, 'does not hold accessKeyId, secretAccessKey and tokenKeyPem', true);
+  }
+  return s as Secrets;
+}
+
+/** Loads what exists in the data directory (createEmulator made sure it is one) and creates what is missing. */
 export async function persistentMaterial(dir: string, hosts: string[], root?: AccessKey): Promise<Material> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const secretsText = await readOptional(dataFile(dir, 'secrets'));
   let secrets: Secrets;
   if (secretsText) {
-    secrets = JSON.parse(secretsText) as Secrets;
+    secrets = parseSecrets(dataFile(dir, 'secrets'), secretsText);
   } else {
     secrets = await newSecrets();
     await writeFileAtomic(dataFile(dir, 'secrets'), JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
@@ -86,7 +100,11 @@ export async function persistentMaterial(dir: string, hosts: string[], root?: Ac
   const [caPem, caKeyPem] = await Promise.all([readOptional(dataFile(dir, 'caCert')), readOptional(dataFile(dir, 'caKey'))]);
   let ca: CertificateAuthority;
   if (caPem && caKeyPem) {
-    ca = await loadCertificateAuthority(caPem, caKeyPem);
+    try {
+      ca = await loadCertificateAuthority(caPem, caKeyPem);
+    } catch (err) {
+      throw unreadableDataFile(dataFile(dir, 'caCert'), `and ${FILES.caKey} are not a CA certificate and its key (${(err as Error).message})`, true);
+    }
   } else {
     ca = await createCertificateAuthority({ subject: CA_SUBJECT });
     // Key first: a CA certificate without its key would be useless after a crash.

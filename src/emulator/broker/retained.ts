@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../io/files.js';
+import { unreadableDataFile } from '../datadir.js';
 import { GroupCommit } from '../store/persistence.js';
 
 export interface RetainedMessage {
@@ -80,9 +81,9 @@ export class RetainedStore {
     try {
       doc = JSON.parse(text) as FileFormat;
     } catch (err) {
-      throw new Error(`${file} is not valid JSON (${(err as Error).message}); move it away or run 'iotctl local reset'.`);
+      throw unreadableDataFile(file, `is not valid JSON (${(err as Error).message})`);
     }
-    if (doc?.format !== 1 || !Array.isArray(doc.messages)) throw new Error(`${file} has an unknown format; this iotctl reads format 1.`);
+    if (doc?.format !== 1 || !Array.isArray(doc.messages)) throw unreadableDataFile(file, 'has an unknown format; this iotctl reads format 1');
     for (const m of doc.messages) this.messages.set(m.topic, { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: m.qos, storedAt: m.storedAt });
   }
 }

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../io/files.js';
+import { unreadableDataFile } from '../datadir.js';
 import type { Snapshot } from './registry.js';
 
 export interface SnapshotStorage {
@@ -40,14 +41,15 @@ export class FileStorage implements SnapshotStorage {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    let parsed: Snapshot;
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(text) as Snapshot;
+      parsed = JSON.parse(text);
     } catch (err) {
-      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); move it away or run 'iotctl local reset'.`);
+      throw unreadableDataFile(this.file, `is not valid JSON (${(err as Error).message})`);
     }
-    if (parsed?.format !== 1) throw new Error(`${this.file} has an unknown format (${String(parsed?.format)}); this iotctl reads format 1.`);
-    return parsed;
+    const problem = snapshotProblem(parsed);
+    if (problem) throw unreadableDataFile(this.file, problem);
+    return parsed as Snapshot;
   }
 
   save(snapshot: Snapshot): Promise<void> {
@@ -67,6 +69,28 @@ export class FileStorage implements SnapshotStorage {
     }
     await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));
   }
+}
+
+/** The record lists of a snapshot and the field that names each record. */
+const RECORD_LISTS = { certificates: 'id', policies: 'name', things: 'name', identityPools: 'id', identities: 'id', sessions: 'accessKeyId', roles: 'name' } as const;
+const PAIR_LISTS = ['policyAttachments', 'thingAttachments'] as const;
+
+/** Why a parsed state file is not a snapshot this iotctl wrote, or undefined. Lists missing from older files are fine. */
+export function snapshotProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not a JSON object';
+  const doc = value as Record<string, unknown>;
+  if (doc.format !== 1) return `has an unknown format (${JSON.stringify(doc.format) ?? 'none'}); this iotctl reads format 1`;
+  for (const [list, key] of Object.entries(RECORD_LISTS)) {
+    const items = doc[list] ?? [];
+    if (!Array.isArray(items)) return `has "${list}" that is not a list`;
+    const bad = items.findIndex((item) => typeof item !== 'object' || item === null || typeof (item as Record<string, unknown>)[key] !== 'string');
+    if (bad >= 0) return `has an entry of "${list}" (number ${bad + 1}) without its "${key}"`;
+  }
+  for (const list of PAIR_LISTS) {
+    const items = doc[list] ?? [];
+    if (!Array.isArray(items) || !items.every((item) => Array.isArray(item) && item.every((part) => typeof part === 'string'))) return `has "${list}" that is not a list of [name, principal] pairs`;
+  }
+  return undefined;
 }
 
 /** Coalesces concurrent commits into as few writes as possible, one at a time. */

@@ -583,28 +583,28 @@ export class Registry {
     };
   }
 
-  /** Rebuilds the registry and its indexes from a snapshot (trusted: it was written by toSnapshot). */
+  /** Rebuilds the registry and its indexes from a snapshot (checked by snapshotProblem; lists added later may be missing). */
   static fromSnapshot(arns: Arns, snapshot: Snapshot): Registry {
     const r = new Registry(arns);
-    for (const c of snapshot.certificates) r.certificates.set(c.id, c);
-    for (const p of snapshot.policies) r.policies.set(p.name, p);
-    for (const t of snapshot.things) r.things.set(t.name, t);
-    for (const [name, principal] of snapshot.policyAttachments) {
+    for (const c of snapshot.certificates ?? []) r.certificates.set(c.id, c);
+    for (const p of snapshot.policies ?? []) r.policies.set(p.name, p);
+    for (const t of snapshot.things ?? []) r.things.set(t.name, t);
+    for (const [name, principal] of snapshot.policyAttachments ?? []) {
       if (!r.policies.has(name)) continue;
       addTo(r.principalPolicies, principal, name);
       addTo(r.policyTargets, name, principal);
     }
-    for (const [thingName, principal, type] of snapshot.thingAttachments) {
+    for (const [thingName, principal, type] of snapshot.thingAttachments ?? []) {
       if (!r.things.has(thingName)) continue;
       if (!r.principalThings.has(principal)) r.principalThings.set(principal, new Map());
       r.principalThings.get(principal)!.set(thingName, type);
       if (!r.thingPrincipals.has(thingName)) r.thingPrincipals.set(thingName, new Map());
       r.thingPrincipals.get(thingName)!.set(principal, type);
     }
-    for (const p of snapshot.identityPools) r.identityPools.set(p.id, p);
-    for (const i of snapshot.identities) r.addIdentity(i);
-    for (const s of snapshot.sessions) r.sessions.set(s.accessKeyId, s);
-    for (const role of snapshot.roles) r.roles.set(role.name, upgradeRole(role));
+    for (const p of snapshot.identityPools ?? []) r.identityPools.set(p.id, p);
+    for (const i of snapshot.identities ?? []) r.addIdentity(i);
+    for (const s of snapshot.sessions ?? []) r.sessions.set(s.accessKeyId, s);
+    for (const role of snapshot.roles ?? []) r.roles.set(role.name, upgradeRole(role));
     return r;
   }
 }
