@@ -24,6 +24,9 @@ export const FILES = {
   retained: 'retained.json',
   /** Authentication failures and authorization denials of the data plane, one JSON object per line (0600). */
   authLog: 'auth-log.jsonl',
+  /** Persistent MQTT sessions: subscriptions and queued QoS 1 messages (0600), and the journal of changes since. */
+  sessions: 'sessions.json',
+  sessionJournal: 'sessions.journal',
 } as const;
 
 export const dataFile = (dir: string, name: keyof typeof FILES) => path.join(dir, FILES[name]);

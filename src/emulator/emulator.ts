@@ -252,6 +252,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       outboundLimits: { ...DEFAULT_OUTBOUND_LIMITS, ...options.outbound },
       maxQueuedPerSession: options.sessions?.maxQueued,
       sessionExpiryMs: options.sessions?.expiryMs,
+      sessionFiles: dataDir ? { snapshot: dataFile(dataDir, 'sessions'), journal: dataFile(dataDir, 'sessionJournal') } : undefined,
       now,
       logError: options.log?.error,
     });

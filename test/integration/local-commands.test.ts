@@ -178,7 +178,8 @@ describe('iotctl local reset / ca', () => {
 
     const reset = await runCli(['local', 'reset', '--data-dir', dataDir, '--yes', '--json'], { env });
     expect(reset.code).toBe(0);
-    expect(JSON.parse(reset.stdout)).toEqual({ dataDir, removed: ['state.json'] });
+    const removed = JSON.parse(reset.stdout) as { dataDir: string; removed: string[] };
+    expect({ ...removed, removed: removed.removed.sort() }).toEqual({ dataDir, removed: ['sessions.journal', 'sessions.json', 'state.json'] });
     expect(existsSync(path.join(dataDir, 'ca.pem'))).toBe(true);
 
     const ca = await runCli(['local', 'ca', '--data-dir', dataDir, '--json'], { env });

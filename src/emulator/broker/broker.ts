@@ -46,6 +46,8 @@ export interface BrokerOptions {
   maxQueuedPerSession?: number;
   /** How long a persistent session outlives its client (default 1 hour, as AWS). */
   sessionExpiryMs?: number;
+  /** Where persistent sessions are kept across restarts; in memory only without. */
+  sessionFiles?: { snapshot: string; journal: string };
   /** Handshake and authentication deadlines, and the cap on connections waiting for them. */
   listenerLimits: ListenerLimits;
   /** What may wait to be sent to one subscriber. */
@@ -81,6 +83,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     sessionExpiryMs: options.sessionExpiryMs,
     now: options.now,
     pace: (client) => connectionOf(client as Client)?.outbound?.room(),
+    onError: (err) => options.logError?.('persistent sessions could not be written to disk', err),
     onOverflow: (clientId, max) =>
       log.write({
         event: 'refused',
@@ -89,6 +92,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         outcome: 'newer messages are not kept for it while it is offline',
       }),
   });
+  if (options.sessionFiles) await sessions.persistIn(options.sessionFiles.snapshot, options.sessionFiles.journal);
   const connectionOf = (client: Client) => connections.get(client.conn);
   // The router's queue, known once aedes exists; the hooks only need its length.
   const routerQueue = { length: 0 };

@@ -19,8 +19,12 @@ export interface HookDeps {
   connectionOf(client: Client): BrokerConnection | undefined;
   resources: Resources;
   subscribeDenied: SubscribeDeniedMode;
-  /** Persistent sessions keep only the filters allowed now. */
-  sessions: { grant(clientId: string, filter: string): void; deny(clientId: string, filter: string): void };
+  /** Persistent sessions keep only the filters allowed now, and queue a QoS 1 message (on disk) before its PUBACK. */
+  sessions: {
+    grant(clientId: string, filter: string): void;
+    deny(clientId: string, filter: string): void;
+    prepare(packet: { topic: string; payload: Buffer; qos: number }): Promise<void>;
+  };
   /** Holds an authorized PUBLISH while the router's queue is long. */
   flow?: { admit(proceed: () => void): void };
 }
@@ -110,8 +114,10 @@ export function createHooks(deps: HookDeps) {
     const topic = resources.topic(packet.topic);
     if (!c.check('iot:Publish', topic, outcome)) return done(refusal('not authorized'));
     if (packet.retain && !c.check('iot:RetainPublish', topic, outcome)) return done(refusal('not authorized'));
-    if (isWill || !deps.flow) return done(null);
-    deps.flow.admit(() => done(null));
+    if (isWill) return done(null);
+    const proceed = () => (deps.flow ? deps.flow.admit(() => done(null)) : done(null));
+    if (packet.qos === 0) return proceed();
+    deps.sessions.prepare(packet as { topic: string; payload: Buffer; qos: number }).then(proceed, (err: unknown) => done(err as Error));
   }
 
   /** SUBSCRIBE (and a persistent session's subscriptions when it resumes): limits and iot:Subscribe on the filter as sent. */

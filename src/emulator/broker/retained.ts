@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../io/files.js';
 import { unreadableDataFile } from '../datadir.js';
-import { GroupCommit } from '../store/persistence.js';
+import { GroupCommit, removeStaleTempFiles } from '../store/persistence.js';
 
 export interface RetainedMessage {
   topic: string;
@@ -86,12 +86,4 @@ export class RetainedStore {
     if (doc?.format !== 1 || !Array.isArray(doc.messages)) throw unreadableDataFile(file, 'has an unknown format; this iotctl reads format 1');
     for (const m of doc.messages) this.messages.set(m.topic, { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: m.qos, storedAt: m.storedAt });
   }
-}
-
-/** Temp files of writes cut short by a crash. */
-async function removeStaleTempFiles(file: string): Promise<void> {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.`;
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));
 }

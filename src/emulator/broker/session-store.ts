@@ -6,11 +6,14 @@
  *   queue QoS 1 messages while offline, up to `maxQueued` per session, and
  *   expire `sessionExpiryMs` after the client left (AWS default: 1 hour);
  * - matching uses AWS's rules (`a/#` does not match `a`).
- * Sessions live in memory: they end with the broker, as the docs say.
+ * Sessions live in memory and, with a data directory, on disk too
+ * (session-journal.ts): they survive a restart and kill -9, and a QoS 1
+ * message queued for an offline session is on disk before its PUBACK.
  */
 import { Readable } from 'node:stream';
 import { topicMatches } from '../../core/topic.js';
 import type { RetainedStore } from './retained.js';
+import { SessionJournal, type SessionChange, type StoredSession } from './session-journal.js';
 
 export const DEFAULT_MAX_QUEUED = 10_000;
 export const DEFAULT_SESSION_EXPIRY_MS = 60 * 60 * 1000;
@@ -27,6 +30,10 @@ interface Packet {
   dup: boolean;
   messageId?: number;
   clientId?: string;
+  /** A queued message's id (stable across restarts, unlike brokerCounter). */
+  m?: number;
+  /** The brokerCounter the broker later gave a message queued before it (prepared). */
+  linked?: number;
 }
 
 interface ClientRef {
@@ -36,9 +43,11 @@ interface ClientRef {
 interface Session {
   /** filter → granted QoS. */
   subs: Map<string, number>;
-  /** Queued outgoing QoS 1 messages by brokerCounter, in arrival order. */
+  /** Queued outgoing QoS 1 messages by their id (`m`), in arrival order. */
   queue: Map<number, Packet>;
-  /** messageId → brokerCounter of the queued message sent with it. */
+  /** The brokerCounter aedes knows a queued message by → its id; restored and prepared messages also answer to -id. */
+  counters: Map<number, number>;
+  /** messageId → id of the queued message sent with it. */
   sent: Map<number, number>;
   /** When the client left; undefined while connected. */
   leftAt?: number;
@@ -52,6 +61,8 @@ export interface SessionStoreOptions {
   now?: () => number;
   /** A session's queue is full: newer messages are dropped until it drains. */
   onOverflow?: (clientId: string, maxQueued: number) => void;
+  /** Writing the sessions to disk failed (the broker keeps them in memory). */
+  onError?: (err: unknown) => void;
   /** Resolves when the (broker's) client can take more: paces the backlog replayed at reconnection. */
   pace?: (client: ClientRef) => Promise<void> | undefined;
 }
@@ -65,6 +76,11 @@ function queued(packet: Packet): Packet {
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private journal: SessionJournal | undefined;
+  /** The next id of a queued message (stable across restarts). */
+  private nextMessage = 1;
+  /** QoS 1 messages queued before their PUBACK (see prepare), by their payload buffer: the ids per client. */
+  private readonly prepared = new WeakMap<Buffer, { topic: string; ids: Map<string, number> }>();
   /** Filters authorizeSubscribe allowed, per persistent client: aedes stores a SUBSCRIBE's whole list, denied filters included. */
   private readonly grants = new Map<string, Set<string>>();
   private readonly incoming = new Map<string, Map<number, Packet>>();
@@ -81,7 +97,56 @@ export class SessionStore {
 
   async setup(_broker: unknown): Promise<void> {}
 
+  /**
+   * Loads the sessions kept in these files (a previous run's), and from now on
+   * records every change there. Restored messages get negative counters, so they
+   * never collide with this run's.
+   */
+  async persistIn(snapshotFile: string, journalFile: string): Promise<void> {
+    const { sessions, generation } = await SessionJournal.load(snapshotFile, journalFile);
+    const now = this.now();
+    for (const stored of sessions) {
+      // A client that was online when the broker stopped has been away since the restart.
+      const s: Session = { subs: new Map(stored.subs), queue: new Map(), counters: new Map(), sent: new Map(), leftAt: stored.leftAt ?? now };
+      for (const q of stored.queue) {
+        s.queue.set(q.m, { cmd: 'publish', brokerId: 'restored', brokerCounter: -q.m, topic: q.topic, payload: Buffer.from(q.payload, 'base64'), qos: q.qos, retain: false, dup: false, m: q.m });
+        s.counters.set(-q.m, q.m);
+        this.nextMessage = Math.max(this.nextMessage, q.m + 1);
+      }
+      this.sessions.set(stored.clientId, s);
+    }
+    this.journal = new SessionJournal(snapshotFile, journalFile, generation, () => this.stored());
+    await this.journal.compact();
+  }
+
+  /** The sessions as the journal's snapshot keeps them. */
+  private stored(): StoredSession[] {
+    return [...this.sessions].map(([clientId, s]) => {
+      const out: StoredSession = {
+        clientId,
+        subs: [...s.subs],
+        queue: [...s.queue.values()].map((p) => ({ m: p.m!, topic: p.topic, payload: p.payload.toString('base64'), qos: p.qos })),
+      };
+      if (s.leftAt !== undefined) out.leftAt = s.leftAt;
+      return out;
+    });
+  }
+
+  /** Records a change on disk (when persistent) without waiting; a failed write is reported, not thrown. */
+  private note(change: SessionChange): void {
+    if (!this.journal) return;
+    this.journal.record(change);
+    this.written();
+  }
+
+  /** Writes what was recorded, in the background. */
+  private written(): void {
+    this.journal?.commit().catch((err: unknown) => this.options.onError?.(err));
+  }
+
   async destroy(): Promise<void> {
+    await this.journal?.close();
+    this.journal = undefined;
     this.sessions.clear();
     this.grants.clear();
     this.incoming.clear();
@@ -93,13 +158,17 @@ export class SessionStore {
   /** The client is online again: its session does not expire meanwhile. */
   connected(clientId: string): void {
     const s = this.sessions.get(clientId);
-    if (s) s.leftAt = undefined;
+    if (!s || s.leftAt === undefined) return;
+    s.leftAt = undefined;
+    this.note({ op: 'left', c: clientId, at: null });
   }
 
   /** A persistent client left: its session now counts down. */
   disconnected(clientId: string): void {
     const s = this.sessions.get(clientId);
-    if (s) s.leftAt = this.now();
+    if (!s) return;
+    s.leftAt = this.now();
+    this.note({ op: 'left', c: clientId, at: s.leftAt });
   }
 
   /** Drops sessions whose client has been gone longer than the expiry; returns how many. */
@@ -125,12 +194,12 @@ export class SessionStore {
   /** authorizeSubscribe denied it (now): a stored subscription to it ends, so nothing more is queued for it. */
   deny(clientId: string, filter: string): void {
     this.grants.get(clientId)?.delete(filter);
-    this.sessions.get(clientId)?.subs.delete(filter);
+    if (this.sessions.get(clientId)?.subs.delete(filter)) this.note({ op: 'unsub', c: clientId, f: filter });
   }
 
   private forget(clientId: string): void {
-    this.sessions.delete(clientId);
     this.grants.delete(clientId);
+    if (this.sessions.delete(clientId)) this.note({ op: 'forget', c: clientId });
   }
 
   /** Queued messages of a session (for tests and status). */
@@ -140,7 +209,7 @@ export class SessionStore {
 
   private session(clientId: string): Session {
     let s = this.sessions.get(clientId);
-    if (!s) this.sessions.set(clientId, (s = { subs: new Map(), queue: new Map(), sent: new Map() }));
+    if (!s) this.sessions.set(clientId, (s = { subs: new Map(), queue: new Map(), counters: new Map(), sent: new Map() }));
     return s;
   }
 
@@ -174,7 +243,13 @@ export class SessionStore {
   async addSubscriptions(client: ClientRef, subs: { topic: string; qos: number }[]): Promise<void> {
     const granted = this.grants.get(client.id);
     const s = this.session(client.id);
-    for (const sub of subs) if (granted?.has(sub.topic)) s.subs.set(sub.topic, Math.min(sub.qos, 1));
+    for (const sub of subs) {
+      if (!granted?.has(sub.topic)) continue;
+      const qos = Math.min(sub.qos, 1);
+      s.subs.set(sub.topic, qos);
+      this.journal?.record({ op: 'sub', c: client.id, f: sub.topic, q: qos });
+    }
+    await this.journal?.commit();
   }
 
   async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
@@ -182,8 +257,9 @@ export class SessionStore {
     for (const t of topics) granted?.delete(t);
     const s = this.sessions.get(client.id);
     if (!s) return;
-    for (const t of topics) s.subs.delete(t);
+    for (const t of topics) if (s.subs.delete(t)) this.journal?.record({ op: 'unsub', c: client.id, f: t });
     if (s.subs.size === 0 && s.queue.size === 0) this.forget(client.id);
+    await this.journal?.commit();
   }
 
   async subscriptionsByClient(client: ClientRef): Promise<{ topic: string; qos: number }[]> {
@@ -193,6 +269,10 @@ export class SessionStore {
 
   /** Persistent sessions with a QoS 1 subscription matching the topic: one entry per client, so each queues a message once. */
   async subscriptionsByTopic(topic: string): Promise<{ clientId: string; topic: string; qos: number }[]> {
+    return this.matching(topic);
+  }
+
+  private matching(topic: string): { clientId: string; topic: string; qos: number }[] {
     if (this.sessions.size === 0) return [];
     const out: { clientId: string; topic: string; qos: number }[] = [];
     for (const [clientId, s] of this.sessions) {
@@ -223,45 +303,100 @@ export class SessionStore {
 
   // ------------------------------------------------------------- outgoing
 
-  private enqueue(clientId: string, packet: Packet): void {
+  /** Adds a copy of the message to the session's queue, under a new id, and records it. Without a brokerCounter (prepared) it answers to -id until linked. */
+  private keep(clientId: string, s: Session, packet: Packet, counter?: number): Packet {
+    const entry = queued(packet);
+    const m = (entry.m = this.nextMessage++);
+    entry.brokerCounter = counter ?? -m;
+    s.queue.set(m, entry);
+    s.counters.set(entry.brokerCounter, m);
+    this.journal?.record({ op: 'enq', c: clientId, m, topic: entry.topic, payload: entry.payload.toString('base64'), qos: entry.qos });
+    return entry;
+  }
+
+  /** Queues the message for one session, unless its queue is full; returns its id. */
+  private enqueue(clientId: string, packet: Packet, counter?: number): number | undefined {
     const s = this.sessions.get(clientId);
-    if (!s) return;
+    if (!s) return undefined;
     if (s.queue.size >= this.maxQueued) {
       if (!s.overflowing) this.options.onOverflow?.(clientId, this.maxQueued);
       s.overflowing = true;
-      return;
+      return undefined;
     }
     s.overflowing = false;
-    s.queue.set(packet.brokerCounter, queued(packet));
+    return this.keep(clientId, s, packet, counter).m;
+  }
+
+  /**
+   * Before the broker acknowledges a QoS 1 PUBLISH (authorizePublish): queue
+   * it for the persistent sessions it matches, and write that to disk. aedes
+   * 1.x sends the PUBACK before it routes the message, so without this a
+   * PUBACK could precede the write and a kill -9 lose the message. The
+   * broker's own enqueue then finds these entries by the payload buffer it
+   * passes on; were it ever to copy it, messages would be queued twice (sent
+   * twice, which QoS 1 allows), never lost.
+   */
+  async prepare(packet: { topic: string; payload: Buffer; qos: number }): Promise<void> {
+    if (!this.journal || packet.qos === 0) return;
+    const targets = this.matching(packet.topic);
+    if (targets.length === 0) return;
+    const ids = new Map<string, number>();
+    for (const { clientId } of targets) {
+      const m = this.enqueue(clientId, packet as Packet);
+      if (m !== undefined) ids.set(clientId, m);
+    }
+    this.prepared.set(packet.payload, { topic: packet.topic, ids });
+    await this.journal.commit();
   }
 
   async outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<void> {
-    this.enqueue(sub.clientId, packet);
+    await this.outgoingEnqueueCombi([sub], packet);
   }
 
+  /** The broker queues a message for sessions; one prepared before its PUBACK is only given its brokerCounter. */
   async outgoingEnqueueCombi(subs: { clientId: string }[], packet: Packet): Promise<void> {
-    for (const sub of subs) this.enqueue(sub.clientId, packet);
+    const prepared = this.prepared.get(packet.payload);
+    const ids = prepared?.topic === packet.topic ? prepared.ids : undefined;
+    for (const { clientId } of subs) {
+      const m = ids?.get(clientId);
+      const s = this.sessions.get(clientId);
+      const entry = m === undefined ? undefined : s?.queue.get(m);
+      if (entry) {
+        entry.linked = packet.brokerCounter;
+        s!.counters.set(packet.brokerCounter, m!);
+      } else this.enqueue(clientId, packet, packet.brokerCounter);
+    }
+    if (prepared) this.prepared.delete(packet.payload);
+    await this.journal?.commit();
   }
 
   /** A queued message is being sent with a packet id; a message that was not queued (queue full) is tracked from here. */
   async outgoingUpdate(client: ClientRef, packet: Packet): Promise<void> {
     const s = this.session(client.id);
-    let entry = s.queue.get(packet.brokerCounter);
-    if (!entry) s.queue.set(packet.brokerCounter, (entry = queued(packet)));
+    const m = s.counters.get(packet.brokerCounter);
+    let entry = m === undefined ? undefined : s.queue.get(m);
+    if (!entry) {
+      entry = this.keep(client.id, s, packet, packet.brokerCounter);
+      this.written();
+    }
     if (entry.messageId !== undefined) s.sent.delete(entry.messageId);
     entry.messageId = packet.messageId;
-    if (packet.messageId !== undefined) s.sent.set(packet.messageId, packet.brokerCounter);
+    if (packet.messageId !== undefined) s.sent.set(packet.messageId, entry.m!);
   }
 
   /** PUBACK (or a message not to deliver): it leaves the queue. */
   async outgoingClearMessageId(client: ClientRef, packet: Packet): Promise<Packet | undefined> {
     const s = this.sessions.get(client.id);
     if (!s) return undefined;
-    const key = packet.messageId !== undefined ? s.sent.get(packet.messageId) : packet.brokerCounter;
-    if (key === undefined) return undefined;
-    const entry = s.queue.get(key);
-    s.queue.delete(key);
-    if (entry?.messageId !== undefined) s.sent.delete(entry.messageId);
+    const m = packet.messageId !== undefined ? s.sent.get(packet.messageId) : s.counters.get(packet.brokerCounter);
+    const entry = m === undefined ? undefined : s.queue.get(m);
+    if (m === undefined || !entry) return undefined;
+    s.queue.delete(m);
+    s.counters.delete(entry.brokerCounter);
+    if (entry.linked !== undefined) s.counters.delete(entry.linked);
+    if (entry.messageId !== undefined) s.sent.delete(entry.messageId);
+    // Not awaited: a lost acknowledgement only means the message comes again, which QoS 1 allows.
+    this.note({ op: 'ack', c: client.id, m });
     return entry;
   }
 

@@ -33,7 +33,7 @@ export class FileStorage implements SnapshotStorage {
   constructor(readonly file: string) {}
 
   async load(): Promise<Snapshot | undefined> {
-    await this.removeStaleTempFiles();
+    await removeStaleTempFiles(this.file);
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
@@ -57,18 +57,6 @@ export class FileStorage implements SnapshotStorage {
     return writeFileAtomic(this.file, text + '\n', { mode: 0o600 });
   }
 
-  /** Temp files of writes cut short by a crash. */
-  private async removeStaleTempFiles(): Promise<void> {
-    const dir = path.dirname(this.file);
-    const prefix = `.${path.basename(this.file)}.`;
-    let names: string[] = [];
-    try {
-      names = await fs.readdir(dir);
-    } catch {
-      return;
-    }
-    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));
-  }
 }
 
 /** The record lists of a snapshot and the field that names each record. */
@@ -91,6 +79,14 @@ export function snapshotProblem(value: unknown): string | undefined {
     if (!Array.isArray(items) || !items.every((item) => Array.isArray(item) && item.every((part) => typeof part === 'string'))) return `has "${list}" that is not a list of [name, principal] pairs`;
   }
   return undefined;
+}
+
+/** Removes the temp files of atomic writes of `file` cut short by a crash. */
+export async function removeStaleTempFiles(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));
 }
 
 /** Coalesces concurrent commits into as few writes as possible, one at a time. */
