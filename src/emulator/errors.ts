@@ -57,6 +57,7 @@ const AUTH_STATUS: Record<string, number> = {
   ExpiredTokenException: 403,
   MissingAuthenticationTokenException: 403,
   IncompleteSignatureException: 403,
+  AuthorizationQueryParametersError: 403,
   AccessDeniedException: 403,
 };
 

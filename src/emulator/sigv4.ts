@@ -79,11 +79,14 @@ export interface SignatureClaim {
 }
 
 export interface SigV4Problem {
-  code: 'IncompleteSignatureException' | 'InvalidSignatureException' | 'MissingAuthenticationTokenException';
+  code: 'IncompleteSignatureException' | 'InvalidSignatureException' | 'MissingAuthenticationTokenException' | 'AuthorizationQueryParametersError';
   message: string;
 }
 
 export type SignatureReading = { kind: 'unsigned' } | { kind: 'signed'; claim: SignatureClaim } | { kind: 'invalid'; problem: SigV4Problem };
+
+/** The longest a presigned URL may be valid: seven days (604800 s). */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 const incomplete = (message: string): SignatureReading => ({ kind: 'invalid', problem: { code: 'IncompleteSignatureException', message } });
 
@@ -159,7 +162,17 @@ export function readSignature(req: Pick<SignableRequest, 'headers' | 'query'>): 
   const credential = parseCredential(param('X-Amz-Credential')!);
   if (!credential) return incomplete('X-Amz-Credential must be of the form <key>/<date>/<region>/<service>/aws4_request.');
   const expires = param('X-Amz-Expires');
-  if (expires !== undefined && !/^\d{1,7}$/.test(expires)) return incomplete('X-Amz-Expires must be a number of seconds.');
+  if (expires !== undefined && !/^\d{1,12}$/.test(expires)) return incomplete('X-Amz-Expires must be a number of seconds.');
+  if (expires !== undefined && Number(expires) > MAX_PRESIGN_SECONDS) {
+    // AWS's own words: a SigV4 signing key lasts seven days, so no presigned URL may outlive that.
+    return {
+      kind: 'invalid',
+      problem: {
+        code: 'AuthorizationQueryParametersError',
+        message: `X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${MAX_PRESIGN_SECONDS} seconds`,
+      },
+    };
+  }
   return {
     kind: 'signed',
     claim: {
