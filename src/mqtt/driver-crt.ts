@@ -373,7 +373,14 @@ export function createDriver(spec: ConnectionSpec, material: TlsMaterial, events
   return spec.mqtt === 5 ? new Driver5(spec, material, events) : new Driver311(spec, material, events);
 }
 
-/** For --debug: the SDK's own log (TLS, sockets, MQTT) on stderr. Once per process; it cannot be turned off. */
-export function enableSdkLogging(): void {
-  sdk.io.enable_logging(sdk.io.LogLevel.INFO);
+/**
+ * For --debug: the SDK's own log (TLS, sockets, MQTT) on stderr. Once per
+ * process; it cannot be turned off. Its INFO level prints SigV4's canonical
+ * request, string to sign and final signature, from which the WebSocket URL
+ * can be rebuilt and replayed, and the native logger cannot be filtered from
+ * here: so only a mutual-TLS connection (no secret on the wire) logs at INFO;
+ * any other logs warnings and errors.
+ */
+export function enableSdkLogging(auth: ConnectionSpec['auth']): void {
+  sdk.io.enable_logging(auth === 'mtls' ? sdk.io.LogLevel.INFO : sdk.io.LogLevel.WARN);
 }

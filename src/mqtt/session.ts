@@ -55,7 +55,7 @@ export async function connectSession(spec: ConnectionSpec, options: SessionOptio
   }
   for (const warning of material.warnings ?? []) options.warn?.(warning);
   const { createDriver, enableSdkLogging } = await import('./driver-crt.js');
-  if (options.sdkLogging) enableSdkLogging();
+  if (options.sdkLogging) enableSdkLogging(spec.auth);
   const session = new Session(spec, material, options);
   await session.open((events) => createDriver(spec, material, events));
   return session;

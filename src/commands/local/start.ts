@@ -125,6 +125,11 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       profile: LOCAL_PROFILE,
       pid: process.pid,
     };
+    // The root secret goes to a terminal or into --json, never into a log a supervisor keeps.
+    const secretShown = ctx.out.stdout.isTTY === true;
+    const secretCommand = `iotctl --profile ${LOCAL_PROFILE} config get secret-access-key`;
+    const secretText = secretShown ? credentials.secretAccessKey : `(not shown off a terminal: ${secretCommand}, or --json)`;
+    const secretEnv = secretShown ? shellQuote(credentials.secretAccessKey) : `"$(${secretCommand})"`;
     // One line even without --json piping: a supervisor reads it as soon as it appears.
     ctx.out.record(ready, (r, c) =>
       [
@@ -135,7 +140,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         `  CA certificate  ${r.caFile}`,
         `  auth log        ${r.logFile}  (iotctl local logs)`,
         `  access key      ${r.accessKeyId}`,
-        `  secret key      ${r.secretAccessKey}`,
+        `  secret key      ${secretText}`,
         `  data            ${r.dataDir ?? 'in memory (--ephemeral): gone when stopped'}`,
         `  profile         ${r.profile}  (${configFile(ctx.env)})`,
         '',
@@ -143,7 +148,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         `  iotctl --profile local thing list`,
         `  iotctl --profile local provision lamp-1 --yes && mosquitto_sub --cafile ${shellQuote(r.caFile)} --cert lamp-1/certificate.pem --key lamp-1/private.key \\`,
         `    -h ${endpoints.mqtt.host} -p ${endpoints.mqtt.port} -i lamp-1 -t 'things/lamp-1/#'`,
-        `  AWS_ACCESS_KEY_ID=${r.accessKeyId} AWS_SECRET_ACCESS_KEY=${shellQuote(r.secretAccessKey)} \\`,
+        `  AWS_ACCESS_KEY_ID=${r.accessKeyId} AWS_SECRET_ACCESS_KEY=${secretEnv} \\`,
         `    aws --endpoint-url ${r.controlPlane} --region ${r.region} iot list-things`,
         `  SDK v3: new IoTClient({ endpoint: '${r.controlPlane}', region: '${r.region}', credentials: { accessKeyId, secretAccessKey } })`,
       ].join('\n'),
