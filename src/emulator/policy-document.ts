@@ -7,6 +7,7 @@
  * Principal/NotPrincipal and no Resource (IAM trust policies).
  * Evaluating documents is src/core/policy's job, not this module's.
  */
+import { parsePolicy } from '../core/policy/index.js';
 import { ServiceError, ValidationError } from './errors.js';
 
 export interface DocumentLimits {
@@ -14,11 +15,13 @@ export interface DocumentLimits {
   maxChars?: number;
   /** The error code for a bad document (IoT: MalformedPolicyException). */
   code: string;
+  /** How the service's message starts (AWS IoT: "Policy document is Malformed: "). */
+  prefix?: string;
   /** `trust`: an IAM role's AssumeRolePolicyDocument; `iam`: an IAM identity policy (no Principal). Default `iot`. */
   kind?: 'iot' | 'iam' | 'trust';
 }
 
-export const IOT_POLICY_LIMITS: DocumentLimits = { maxChars: 2048, code: 'MalformedPolicyException' };
+export const IOT_POLICY_LIMITS: DocumentLimits = { maxChars: 2048, code: 'MalformedPolicyException', prefix: 'Policy document is Malformed: ' };
 /** An inline role policy (PutRolePolicy); the role's 10,240-character total is checked by the registry. */
 export const ROLE_POLICY_LIMITS: DocumentLimits = { code: 'MalformedPolicyDocument', kind: 'iam' };
 /** A role's trust policy (CreateRole, UpdateAssumeRolePolicy); its 2,048-character quota is checked by the operation. */
@@ -35,7 +38,7 @@ const STRINGS = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.
 export function checkPolicyDocument(text: unknown, field: string, limits: DocumentLimits): string {
   if (text === undefined || text === null) throw new ValidationError(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   if (typeof text !== 'string') throw new ValidationError(`Value at '${field}' must be a string.`);
-  const malformed = (why: string) => new ServiceError(limits.code, `The policy document is malformed: ${why}`);
+  const malformed = (why: string) => new ServiceError(limits.code, `${limits.prefix ?? 'The policy document is malformed: '}${why}`);
   const size = policySize(text);
   if (limits.maxChars !== undefined && size > limits.maxChars) throw malformed(`it has ${size} characters excluding whitespace; the limit is ${limits.maxChars}.`);
   let doc: unknown;
@@ -79,4 +82,21 @@ function checkTrustTarget(st: Record<string, unknown>, where: string, malformed:
     principal === '*' ||
     (typeof principal === 'object' && principal !== null && !Array.isArray(principal) && Object.keys(principal).length > 0 && Object.values(principal).every(STRINGS));
   if (!valid) throw malformed(`${where}: "Principal" must be "*" or an object such as {"Federated": "cognito-identity.amazonaws.com"}.`);
+}
+
+/**
+ * CreatePolicy and CreatePolicyVersion: the structural checks above, then
+ * what the policy engine refuses (unknown condition operators, resources that
+ * are not ARNs, ...), in AWS's words ("Policy document is Malformed: ...") with
+ * the element named. What AWS accepts but iotctl cannot evaluate (Date
+ * operators) is accepted: the evaluator enforces such statements fail-closed.
+ */
+export function checkIotPolicyDocument(text: unknown, field: string): string {
+  const document = checkPolicyDocument(text, field, IOT_POLICY_LIMITS);
+  const { errors } = parsePolicy(document, { kind: 'iot' });
+  if (errors.length === 0) return document;
+  const resources = errors.filter((e) => e.code === 'POLICY_BAD_RESOURCE').map((e) => /"([^"]*)"/.exec(e.message)?.[1] ?? e.path);
+  const { code, prefix } = IOT_POLICY_LIMITS;
+  if (resources.length > 0) throw new ServiceError(code, `${prefix}The following resources are invalid : ${resources.join(', ')}`);
+  throw new ServiceError(code, `${prefix}Invalid policy syntax. ${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`);
 }

@@ -41,7 +41,8 @@ export async function fetchPrincipalPolicies(iot: IoTClient, principal: Principa
   const policies = await Promise.all(
     names.map(async (policyName) => {
       const p = await iot.send(new sdk.GetPolicyCommand({ policyName }));
-      return { name: policyName, versionId: p.defaultVersionId, document: p.policyDocument ?? '{}' } satisfies PolicyInput;
+      // Stored: AWS took it, so it is evaluated as the broker does, never refused (what cannot be read fails closed).
+      return { name: policyName, versionId: p.defaultVersionId, document: p.policyDocument ?? '{}', stored: true } satisfies PolicyInput;
     }),
   );
   if (principal.kind === 'cognito') return { target, policies, things: [] };

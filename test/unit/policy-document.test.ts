@@ -63,7 +63,6 @@ describe('parsePolicy: precise errors', () => {
     ['duplicate Sid', doc(stmt({ Sid: 'A' }), stmt({ Sid: 'A' })), 'Statement[1].Sid "A" is already used by Statement[0]; Sids must be unique'],
     ['unknown operator', doc(stmt({ Condition: { StringEqual: { 'iot:ClientId': 'a' } } })), 'Statement[0].Condition has unknown condition operator "StringEqual"'],
     ['miscased operator', doc(stmt({ Condition: { stringequals: { 'iot:ClientId': 'a' } } })), 'Statement[0].Condition has unknown condition operator "stringequals" (did you mean StringEquals?)'],
-    ['unsupported operator', doc(stmt({ Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01' } } })), `Statement[0].Condition has the condition operator "DateLessThan" is valid IAM but not supported by iotctl's evaluator`],
     ['Null with IfExists', doc(stmt({ Condition: { NullIfExists: { 'iot:ClientId': 'true' } } })), 'Statement[0].Condition has "NullIfExists": Null takes no ForAnyValue:/ForAllValues: prefix and no IfExists suffix'],
     ['bad Bool value', doc(stmt({ Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'yes' } } })), 'Statement[0].Condition.Bool["iot:Connection.Thing.IsAttached"] is invalid: Bool takes "true" or "false", not "yes"'],
     ['bad CIDR', doc(stmt({ Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '10.0.0.0/40'] } } })), 'Statement[0].Condition.IpAddress["aws:SourceIp"][1] is invalid: "10.0.0.0/40" is not an IPv4 or IPv6 address or CIDR block (e.g. 203.0.113.0/24, 2001:db8::/32)'],
@@ -73,6 +72,13 @@ describe('parsePolicy: precise errors', () => {
     ['object condition value', doc(stmt({ Condition: { StringEquals: { 'iot:ClientId': { a: 1 } } } })), 'Statement[0].Condition.StringEquals["iot:ClientId"] must be a string, number or boolean, not {"a":1}'],
   ])('%s', (_name, input, message) => {
     expect(messages(input as object)).toContain(message);
+  });
+
+  it('an operator AWS accepts but the evaluator cannot evaluate is not an error: it is listed as unsupported, and the statement knows', () => {
+    const parsed = parsePolicy(doc(stmt({ Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01' } } })));
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.unsupported.map((p) => p.message)).toEqual([`Statement[0].Condition has the condition operator "DateLessThan", which is valid IAM but not supported by iotctl's evaluator`]);
+    expect(parsed.statements[0]!.problems).toEqual(parsed.unsupported);
   });
 
   it.each([

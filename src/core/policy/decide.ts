@@ -42,6 +42,8 @@ export interface ExplainedDecision {
   missingVariables: string[];
   /** The names of the policies evaluated (role policies first). */
   policies: string[];
+  /** Statements covering the action that cannot be evaluated (they fail closed: a Deny denied, an Allow granted nothing). */
+  unreadable: DecidingStatementOf[];
   /** For an authenticated Cognito identity: each side's decision. */
   cognito?: { decidedBy: 'both' | 'iam' | 'iot'; roleDecision: Decision; iotDecision: Decision };
   /** Statement by statement, when asked for (`policy explain`). */
@@ -65,7 +67,17 @@ export function statementName(s: { policyName: string; policyVersionId?: string;
   return `${s.policyName}${version}, Statement[${s.statementIndex}]${sid}`;
 }
 
-const listed = (deciding: readonly DecidingStatement[]) => deciding.map(statementName).join('; ');
+/** A statement named, with why it cannot be evaluated when it cannot. */
+const named = (d: DecidingStatement) => (d.unreadable === undefined ? statementName(d) : `${statementName(d)}, which iotctl cannot evaluate (${d.unreadable}) and so counts as matching`);
+const listed = (deciding: readonly DecidingStatement[]) => deciding.map(named).join('; ');
+
+/** Allow statements that could not be evaluated granted nothing: say so when the request was not allowed. */
+function withIgnoredAllows(decision: ExplainedDecision): ExplainedDecision {
+  const ignored = decision.unreadable.filter((d) => d.effect === 'Allow');
+  if (decision.allowed || ignored.length === 0) return decision;
+  const which = ignored.map((d) => `${statementName(d)} (${d.unreadable})`).join('; ');
+  return { ...decision, reason: `${decision.reason}; ${which} cannot be evaluated by iotctl, so ${ignored.length === 1 ? 'it grants' : 'they grant'} nothing` };
+}
 
 function iotReason(ev: Evaluation, owner: IotOwner, names: string[]): string {
   if (ev.decision === 'ALLOWED') return `allowed by ${listed(ev.deciding)}`;
@@ -88,6 +100,10 @@ const withSide = (side: 'iot' | 'role') => (d: DecidingStatement): DecidingState
 
 /** Decides one request and explains it. `trace` adds every statement's verdict. */
 export function decide(sides: PolicySides, request: AuthRequest, context: ContextSource, options: { trace?: boolean } = {}): ExplainedDecision {
+  return withIgnoredAllows(decideSides(sides, request, context, options));
+}
+
+function decideSides(sides: PolicySides, request: AuthRequest, context: ContextSource, options: { trace?: boolean }): ExplainedDecision {
   const bag = toBag(context);
   const run = (policies: readonly CompiledPolicy[]): Evaluation & Partial<Explanation> => (options.trace ? explain(policies, request, bag) : evaluate(policies, request, bag));
   const iotNames = sides.iot?.policies.map((p) => p.name) ?? [];
@@ -97,11 +113,11 @@ export function decide(sides: PolicySides, request: AuthRequest, context: Contex
   if (!sides.role) {
     const ev = run(sides.iot?.policies ?? []);
     const owner = sides.iot?.owner ?? 'files';
-    return { ...base, decision: ev.decision, allowed: ev.allowed, reason: iotReason(ev, owner, iotNames), deciding: ev.deciding.map(withSide('iot')), missingVariables: ev.missingVariables, trace: ev.trace };
+    return { ...base, decision: ev.decision, allowed: ev.allowed, reason: iotReason(ev, owner, iotNames), deciding: ev.deciding.map(withSide('iot')), missingVariables: ev.missingVariables, unreadable: ev.unreadable.map(withSide('iot')), trace: ev.trace };
   }
   const role = run(sides.role.policies);
   if (!sides.iot) {
-    return { ...base, decision: role.decision, allowed: role.allowed, reason: roleReason(role, sides.role), deciding: role.deciding.map(withSide('role')), missingVariables: role.missingVariables, trace: role.trace };
+    return { ...base, decision: role.decision, allowed: role.allowed, reason: roleReason(role, sides.role), deciding: role.deciding.map(withSide('role')), missingVariables: role.missingVariables, unreadable: role.unreadable.map(withSide('role')), trace: role.trace };
   }
 
   const iot = run(sides.iot.policies);
@@ -121,6 +137,7 @@ export function decide(sides: PolicySides, request: AuthRequest, context: Contex
     reason,
     deciding,
     missingVariables: combined.missingVariables,
+    unreadable: [...role.unreadable.map(withSide('role')), ...iot.unreadable.map(withSide('iot'))],
     cognito: { decidedBy: combined.decidedBy, roleDecision: role.decision, iotDecision: iot.decision },
     trace: options.trace ? [...(role.trace ?? []), ...(iot.trace ?? [])] : undefined,
   };

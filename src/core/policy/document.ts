@@ -27,6 +27,15 @@ export interface StatementSpec {
   conditions: ConditionSpec[];
   /** The statement as written, for explanations. */
   source: Record<string, unknown>;
+  /**
+   * The statement's own problems (errors, and what the evaluator cannot
+   * evaluate). A statement with any cannot be evaluated as written; the
+   * compiler makes it fail closed (compile.ts).
+   */
+  problems?: PolicyProblem[];
+  /** Whether Effect and Action/NotAction were readable (they still scope a statement that is not). */
+  effectReadable: boolean;
+  actionsReadable: boolean;
 }
 
 export interface PolicyProblem {
@@ -34,6 +43,8 @@ export interface PolicyProblem {
   /** Where: `Statement[1].Resource[0]`, or '' for the whole document. */
   path: string;
   message: string;
+  /** Valid for AWS, but beyond iotctl's evaluator (not an error: the statement is evaluated fail-closed). */
+  unsupported?: true;
 }
 
 export interface ParsedPolicy {
@@ -44,7 +55,10 @@ export interface ParsedPolicy {
   /** Characters excluding whitespace: the measure of the AWS size limit. */
   size: number;
   maxSize: number;
+  /** What makes the document invalid (AWS refuses it). */
   errors: PolicyProblem[];
+  /** What AWS accepts but iotctl cannot evaluate: those statements count as matching (a Deny denies, an Allow grants nothing). */
+  unsupported: PolicyProblem[];
   /** The document as parsed (undefined when it is not JSON). */
   document: unknown;
 }
@@ -105,8 +119,14 @@ export function arnSegments(arn: string): string[] {
 
 class Checker {
   readonly errors: PolicyProblem[] = [];
-  error(code: string, path: string, message: string): void {
-    this.errors.push({ code, path, message: path ? `${path} ${message}` : message });
+  readonly unsupported: PolicyProblem[] = [];
+  /** Every problem in order, for the statement being checked. */
+  readonly all: PolicyProblem[] = [];
+  error(code: string, path: string, message: string, unsupported = false): void {
+    const problem: PolicyProblem = { code, path, message: path ? `${path} ${message}` : message };
+    if (unsupported) problem.unsupported = true;
+    (unsupported ? this.unsupported : this.errors).push(problem);
+    this.all.push(problem);
   }
 }
 
@@ -160,7 +180,8 @@ function checkCondition(c: Checker, value: unknown, path: string): StatementSpec
     const opPath = `${path}.${operator}`;
     const op = parseOperator(operator);
     if ('error' in op) {
-      c.error('POLICY_BAD_OPERATOR', path, `has ${op.error}`);
+      if (op.unsupported) c.error('POLICY_UNSUPPORTED_OPERATOR', path, `has ${op.error}`, true);
+      else c.error('POLICY_BAD_OPERATOR', path, `has ${op.error}`);
       continue;
     }
     if (!isObject(block) || Object.keys(block).length === 0) {
@@ -198,6 +219,7 @@ function checkStatement(c: Checker, raw: unknown, index: number, path: string): 
     c.error('POLICY_BAD_STATEMENT', path, 'must be an object with Effect, Action and Resource');
     return undefined;
   }
+  const first = c.all.length;
   for (const key of Object.keys(raw)) {
     if (key === 'Principal' || key === 'NotPrincipal') c.error('POLICY_UNSUPPORTED_ELEMENT', `${path}.${key}`, 'is not allowed: the principal is whoever the policy is attached to');
     else if (!STATEMENT_KEYS.has(key)) {
@@ -218,7 +240,9 @@ function checkStatement(c: Checker, raw: unknown, index: number, path: string): 
     return { key, value: raw[key], not: key === no };
   };
   const action = pick('Action', 'NotAction');
+  const beforeActions = c.all.length;
   const actions = action.value === undefined ? [] : stringList(c, action.value, `${path}.${action.key}`, 'action', actionProblem);
+  const actionsReadable = c.all.length === beforeActions && actions.length > 0;
   const resource = pick('Resource', 'NotResource');
   const resources = resource.value === undefined ? [] : stringList(c, resource.value, `${path}.${resource.key}`, 'resource ARN', resourceProblem);
 
@@ -238,8 +262,11 @@ function checkStatement(c: Checker, raw: unknown, index: number, path: string): 
     notResource: resource.not,
     conditions,
     source: raw,
+    effectReadable: effect === 'Allow' || effect === 'Deny',
+    actionsReadable,
   };
   if (sid !== undefined) spec.sid = sid;
+  if (c.all.length > first) spec.problems = c.all.slice(first);
   return spec;
 }
 
@@ -251,7 +278,7 @@ export function parsePolicy(input: string | object, options: ParseOptions = {}):
   const maxSize = options.maxSize ?? (options.kind === 'iam' ? IAM_POLICY_MAX_SIZE : IOT_POLICY_MAX_SIZE);
   const c = new Checker();
   const text = typeof input === 'string' ? input : JSON.stringify(input);
-  const result: ParsedPolicy = { substitutesVariables: false, statements: [], size: policySize(text), maxSize, errors: c.errors, document: undefined };
+  const result: ParsedPolicy = { substitutesVariables: false, statements: [], size: policySize(text), maxSize, errors: c.errors, unsupported: c.unsupported, document: undefined };
   let doc: unknown = input;
   if (typeof input === 'string') {
     if (input.trim() === '') {

@@ -32,6 +32,8 @@ export interface DecidingStatement {
   notResource: boolean;
   /** The statement as written. */
   statement: Record<string, unknown>;
+  /** Why it cannot be evaluated as written, when it cannot: it was taken as matching (fail closed). */
+  unreadable?: string;
 }
 
 export interface Evaluation {
@@ -43,6 +45,8 @@ export interface Evaluation {
   deciding: DecidingStatement[];
   /** Variables and condition keys that had no value in statements for this action. */
   missingVariables: string[];
+  /** Statements covering the action that cannot be evaluated: a Deny among them denied; an Allow granted nothing. */
+  unreadable: DecidingStatement[];
 }
 
 export type PolicySource = CompiledPolicy | PolicyInput;
@@ -78,6 +82,8 @@ function missingInResources(s: CompiledStatement, bag: VariableBag, out: string[
 
 /** Whether an (action-matching) statement applies; missing variable names go to `missing`. */
 function statementApplies(s: CompiledStatement, resource: string, bag: VariableBag, missing: string[]): boolean {
+  // Fail closed: what cannot be read counts as matching (an unreadable Allow is skipped before this).
+  if (s.unreadable !== undefined) return true;
   if (!resourceApplies(s, resource, bag)) {
     missingInResources(s, bag, missing);
     return false;
@@ -86,6 +92,11 @@ function statementApplies(s: CompiledStatement, resource: string, bag: VariableB
 }
 
 function deciding(s: CompiledStatement, lowerAction: string, resource: string, bag: VariableBag): DecidingStatement {
+  if (s.unreadable !== undefined) {
+    const out: DecidingStatement = { policyName: s.policyName, policyVersionId: s.versionId, statementIndex: s.index, sid: s.sid, effect: s.effect, matchedAction: null, matchedResources: [], notResource: s.notResource, statement: s.spec.source };
+    out.unreadable = s.unreadable;
+    return out;
+  }
   return {
     policyName: s.policyName,
     policyVersionId: s.versionId,
@@ -122,10 +133,13 @@ export function evaluate(policies: readonly PolicySource[], request: AuthRequest
   const missing = missingScratch;
   let denies: CompiledStatement[] | undefined;
   let allows: CompiledStatement[] | undefined;
+  let unreadable: CompiledStatement[] | undefined;
   for (const source of policies) {
     const policy = source instanceof CompiledPolicy ? source : compilePolicy(source);
     for (const s of policy.forAction(lower)) {
+      if (s.unreadable !== undefined) (unreadable ??= []).push(s);
       if (s.effect === 'Allow') {
+        if (s.unreadable !== undefined) continue;
         if (denies === undefined && statementApplies(s, request.resource, bag, missing)) (allows ??= []).push(s);
       } else if (statementApplies(s, request.resource, bag, missing)) (denies ??= []).push(s);
     }
@@ -140,6 +154,7 @@ export function evaluate(policies: readonly PolicySource[], request: AuthRequest
     resource: request.resource,
     deciding: decidingStatements.map((s) => deciding(s, lower, request.resource, bag)),
     missingVariables: missing.length === 0 ? [] : [...new Set(missing)],
+    unreadable: unreadable ? unreadable.map((s) => deciding(s, lower, request.resource, bag)) : [],
   };
   if (missing.length > 0) missing.length = 0;
   return result;
@@ -151,8 +166,8 @@ export function isAllowed(policies: readonly CompiledPolicy[], request: AuthRequ
   let allowed = false;
   for (const policy of policies) {
     for (const s of policy.forAction(lower)) {
-      if (s.effect === 'Allow' && allowed) continue;
-      if (resourceApplies(s, request.resource, bag) && conditionsHold(s, bag)) {
+      if (s.effect === 'Allow' && (allowed || s.unreadable !== undefined)) continue;
+      if (s.unreadable !== undefined || (resourceApplies(s, request.resource, bag) && conditionsHold(s, bag))) {
         if (s.effect === 'Deny') return false;
         allowed = true;
       }
@@ -181,6 +196,8 @@ export interface StatementTrace {
   resource: { element: 'Resource' | 'NotResource'; matched: boolean; patterns: PatternTrace[] };
   conditions: { matched: boolean; entries: ConditionTrace[] };
   statement: Record<string, unknown>;
+  /** Why it cannot be evaluated as written: it counts as matching for a Deny and grants nothing as an Allow. */
+  unreadable?: string;
 }
 
 export interface Explanation extends Evaluation {
@@ -191,6 +208,21 @@ const OUTCOME_NAMES: Record<Outcome, PatternTrace['outcome']> = { [MATCH]: 'matc
 
 function traceStatement(s: CompiledStatement, lowerAction: string, resource: string, bag: VariableBag): StatementTrace {
   const actionMatched = CompiledPolicy.coversAction(s, lowerAction);
+  if (s.unreadable !== undefined) {
+    return {
+      policyName: s.policyName,
+      policyVersionId: s.versionId,
+      statementIndex: s.index,
+      sid: s.sid,
+      effect: s.effect,
+      applies: actionMatched && s.effect === 'Deny',
+      action: { element: s.notAction ? 'NotAction' : 'Action', matched: actionMatched, matchedBy: s.actions.find(lowerAction) ?? null, patterns: [...s.actions.patterns] },
+      resource: { element: 'Resource', matched: true, patterns: [] },
+      conditions: { matched: true, entries: [] },
+      statement: s.spec.source,
+      unreadable: s.unreadable,
+    };
+  }
   const resourceMatched = resourceApplies(s, resource, bag);
   const entries = s.conditions.map((c) => c.explain(bag));
   const conditionsMatched = entries.every((e) => e.matched);

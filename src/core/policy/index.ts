@@ -6,7 +6,7 @@
  */
 export { parsePolicy, policySize, IOT_POLICY_MAX_SIZE, IAM_POLICY_MAX_SIZE, VERSION_2012, VERSION_2008 } from './document.js';
 export type { ParsedPolicy, PolicyProblem, StatementSpec, ConditionSpec, Effect, PolicyKind, ParseOptions } from './document.js';
-export { compilePolicy, clearPolicyCache, policyCacheSize, CompiledPolicy, PolicyError } from './compile.js';
+export { compilePolicy, clearPolicyCache, policyCacheSize, failClosedPolicy, CompiledPolicy, PolicyError } from './compile.js';
 export type { PolicyInput, CompiledStatement } from './compile.js';
 export { evaluate, explain, isAllowed, compileAll } from './evaluate.js';
 export type { AuthRequest, Decision, DecidingStatement, Evaluation, Explanation, StatementTrace, PatternTrace, PolicySource, ContextSource } from './evaluate.js';

@@ -250,5 +250,10 @@ export function lintPolicy(parsed: ParsedPolicy, options: { kind?: PolicyKind } 
   }
   lintVariables(l, parsed);
   if (kind === 'iot') lintPolicyWide(l, parsed);
+  // What AWS accepts but this evaluator cannot evaluate: said once, with the rule that keeps it safe.
+  for (const u of parsed.unsupported) l.warn(u.code, u.path, `${u.message.startsWith(`${u.path} `) ? u.message.slice(u.path.length + 1) : u.message}; ${UNREADABLE_RULE}`);
   return l.warnings;
 }
+
+/** How a statement the evaluator cannot read is enforced, in the words every output uses. */
+export const UNREADABLE_RULE = 'iotctl evaluates this statement fail-closed: as a Deny it applies to every request its actions cover, as an Allow it grants nothing';

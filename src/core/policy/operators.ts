@@ -54,7 +54,7 @@ const UNSUPPORTED = /^(Date(Not)?Equals|DateLessThan(Equals)?|DateGreaterThan(Eq
 export const OPERATOR_NAMES = [...BASES.keys()];
 
 /** Parses an operator name; returns an error message for an unknown one. */
-export function parseOperator(name: string): OperatorSpec | { error: string } {
+export function parseOperator(name: string): OperatorSpec | { error: string; unsupported?: true } {
   let rest = name;
   let set: 'any' | 'all' | undefined;
   if (rest.startsWith('ForAnyValue:')) [set, rest] = ['any', rest.slice('ForAnyValue:'.length)];
@@ -63,7 +63,7 @@ export function parseOperator(name: string): OperatorSpec | { error: string } {
   if (ifExists) rest = rest.slice(0, -'IfExists'.length);
   const base = BASES.get(rest);
   if (!base) {
-    if (UNSUPPORTED.test(rest)) return { error: `the condition operator "${name}" is valid IAM but not supported by iotctl's evaluator` };
+    if (UNSUPPORTED.test(rest)) return { error: `the condition operator "${name}", which is valid IAM but not supported by iotctl's evaluator`, unsupported: true };
     const suggestion = OPERATOR_NAMES.find((n) => n.toLowerCase() === rest.toLowerCase());
     return { error: `unknown condition operator "${name}"` + (suggestion ? ` (did you mean ${name.replace(rest, suggestion)}?)` : '') };
   }

@@ -15,6 +15,7 @@
  */
 import {
   compilePolicy,
+  failClosedPolicy,
   decide,
   isAllowedBy,
   buildVariables,
@@ -35,8 +36,8 @@ export interface AuthorityOptions {
   arns: Arns;
   /** Moves whenever something a decision depends on changed; cached state is rebuilt at the next decision. */
   generation?: () => number;
-  /** A stored policy the evaluator cannot compile: it grants nothing, and is reported here. */
-  onPolicyError?: (policyName: string, err: unknown) => void;
+  /** A stored policy with statements the evaluator cannot read (they fail closed), reported at each compilation. */
+  onUnreadable?: OnUnreadable;
 }
 
 /** A statement that decided, with the side it came from for Cognito identities. */
@@ -44,6 +45,9 @@ export type DecidingStatementReport = DecidingStatementOf;
 
 /** The decision and its explanation: core/policy/decide.ts's, as the logs keep it. */
 export type DecisionReport = Omit<ExplainedDecision, 'cognito' | 'trace'>;
+
+/** Called with a compiled stored policy that has statements the evaluator cannot read. */
+export type OnUnreadable = (policy: CompiledPolicy) => void;
 
 interface Compiled {
   sides: PolicySides;
@@ -90,7 +94,7 @@ export class Authority {
 
   /** The decision with its explanation (deciding statements, missing variables, a reason), from the one policy engine. */
   report(action: string, resource: string): DecisionReport {
-    const base = { action, resource, deciding: [] as DecidingStatementReport[], missingVariables: [] as string[], policies: [] as string[] };
+    const base = { action, resource, deciding: [] as DecidingStatementReport[], missingVariables: [] as string[], policies: [] as string[], unreadable: [] as DecidingStatementReport[] };
     if (this.principal.kind === 'root') return { ...base, decision: 'ALLOWED', allowed: true, reason: 'the root key is the account root: allowed everything' };
     const status = this.inactiveStatus();
     if (status !== undefined) {
@@ -117,28 +121,33 @@ export class Authority {
  * IoT policies attached to its identity id (an unauthenticated identity's are
  * irrelevant: AWS evaluates its role alone).
  */
-export function principalSides(registry: Registry, options: Pick<AuthorityOptions, 'arns' | 'onPolicyError'>, p: Principal): PolicySides {
+export function principalSides(registry: Registry, options: Pick<AuthorityOptions, 'arns' | 'onUnreadable'>, p: Principal): PolicySides {
   const key = principalKey(p);
   if (p.kind === 'cognito') {
     const inline = registry.rolePolicies(p.roleArn);
-    const role = { policies: inline ? compileRolePolicies(options.arns, p.roleArn, inline, options.onPolicyError) : [], roleArn: p.roleArn, known: inline !== undefined, authenticated: p.authenticated };
+    const role = { policies: inline ? compileRolePolicies(options.arns, p.roleArn, inline, options.onUnreadable) : [], roleArn: p.roleArn, known: inline !== undefined, authenticated: p.authenticated };
     if (!p.authenticated) return { role };
-    return { role, iot: { policies: compileEffective(key === undefined ? [] : registry.policiesFor(key), options.onPolicyError), owner: 'identity' } };
+    return { role, iot: { policies: compileEffective(key === undefined ? [] : registry.policiesFor(key), options.onUnreadable), owner: 'identity' } };
   }
-  return { iot: { policies: compileEffective(key === undefined ? [] : registry.policiesFor(key), options.onPolicyError), owner: 'certificate' } };
+  return { iot: { policies: compileEffective(key === undefined ? [] : registry.policiesFor(key), options.onUnreadable), owner: 'certificate' } };
 }
 
-/** Compiles what can be compiled; a document the evaluator rejects grants nothing and is reported. */
-export function compileSafely(inputs: PolicyInput[], onError?: (policyName: string, err: unknown) => void): CompiledPolicy[] {
-  const out: CompiledPolicy[] = [];
-  for (const input of inputs) {
+/**
+ * Compiles stored documents. None is dropped: a statement the evaluator cannot
+ * read fails closed (core/policy/compile.ts), and a document that cannot be
+ * compiled at all denies every action; either is reported.
+ */
+export function compileStored(inputs: PolicyInput[], onUnreadable?: OnUnreadable): CompiledPolicy[] {
+  return inputs.map((input) => {
+    let policy: CompiledPolicy;
     try {
-      out.push(compilePolicy(input));
+      policy = compilePolicy({ ...input, stored: true });
     } catch (err) {
-      onError?.(input.name, err);
+      policy = failClosedPolicy(input.name, input.versionId, `it cannot be compiled (${(err as Error)?.message ?? String(err)})`);
     }
-  }
-  return out;
+    if (policy.statements.some((s) => s.unreadable !== undefined)) onUnreadable?.(policy);
+    return policy;
+  });
 }
 
 /** How a role's inline policy is named in decisions and logs: role/<role name>/<policy name>. */
@@ -147,17 +156,17 @@ function rolePolicyLabel(arns: Arns, roleArn: string, policyName: string): strin
 }
 
 /** A role's inline policies, compiled as IAM policies; evaluated together, an explicit Deny in any of them wins. */
-export function compileRolePolicies(arns: Arns, roleArn: string, policies: readonly RoleInlinePolicy[], onError?: (policyName: string, err: unknown) => void): CompiledPolicy[] {
-  return compileSafely(
+export function compileRolePolicies(arns: Arns, roleArn: string, policies: readonly RoleInlinePolicy[], onUnreadable?: OnUnreadable): CompiledPolicy[] {
+  return compileStored(
     policies.map((policy) => ({ name: rolePolicyLabel(arns, roleArn, policy.name), document: policy.document, kind: 'iam' as const })),
-    onError,
+    onUnreadable,
   );
 }
 
 /** The registry's default versions, compiled (cached by name, version and document). */
-export function compileEffective(policies: EffectivePolicy[], onError?: (policyName: string, err: unknown) => void): CompiledPolicy[] {
-  return compileSafely(
+export function compileEffective(policies: EffectivePolicy[], onUnreadable?: OnUnreadable): CompiledPolicy[] {
+  return compileStored(
     policies.map((e) => ({ name: e.policyName, versionId: e.versionId, document: e.document })),
-    onError,
+    onUnreadable,
   );
 }

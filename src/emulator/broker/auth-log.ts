@@ -20,7 +20,9 @@ export type AuthLogKind =
   /** An AWS limit or protocol rule was broken (topic too long, MQTT 5, ...). */
   | 'refused'
   /** A live connection was closed because its certificate stopped being ACTIVE. */
-  | 'disconnected';
+  | 'disconnected'
+  /** A stored policy has statements the evaluator cannot read: they are enforced fail-closed. */
+  | 'policy-unreadable';
 
 export interface AuthLogEvent {
   time: string;
@@ -49,7 +51,13 @@ export interface AuthLogEvent {
 /** An event before the log stamps its time. */
 export type AuthLogEntry = Omit<AuthLogEvent, 'time'>;
 
-const LABELS: Record<AuthLogKind, string> = { 'auth-failed': 'AUTH FAILED', denied: 'DENIED', refused: 'REFUSED', disconnected: 'DISCONNECTED' };
+const LABELS: Record<AuthLogKind, string> = {
+  'auth-failed': 'AUTH FAILED',
+  denied: 'DENIED',
+  refused: 'REFUSED',
+  disconnected: 'DISCONNECTED',
+  'policy-unreadable': 'POLICY UNREADABLE',
+};
 
 /** `arn:aws:iot:us-east-1:123456789012:topic/a/b` → `topic/a/b`. */
 function shortResource(resource: string): string {

@@ -11,6 +11,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Arns, PrincipalKey } from '../arns.js';
 import type { Authenticator } from '../auth.js';
 import { Authority } from '../authorization/authority.js';
+import { statementName, type CompiledPolicy } from '../../core/policy/index.js';
 import type { Principal } from '../authorization/principal.js';
 import { closeServer, listen, trackSockets } from '../listen.js';
 import { ConnectionGuard, type ListenerLimits } from '../connection-guard.js';
@@ -75,7 +76,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const connections = new WeakMap<object, BrokerConnection>();
   const live = new Set<BrokerConnection>();
   const byCertificate = new Map<PrincipalKey, Set<BrokerConnection>>();
-  const brokenPolicies = new Set<string>();
+  /** Stored policy versions already reported as unreadable: once each. */
+  const unreadablePolicies = new Set<string>();
 
   const sessions = new SessionStore({
     retained: options.retained,
@@ -131,6 +133,23 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     }
   }
 
+  /** Says once per policy version which of its statements fail closed, and why. */
+  function reportUnreadable(policy: CompiledPolicy): void {
+    const key = `${policy.name}\n${policy.versionId ?? ''}`;
+    if (unreadablePolicies.has(key)) return;
+    unreadablePolicies.add(key);
+    for (const s of policy.statements) {
+      if (s.unreadable === undefined) continue;
+      log.write({
+        event: 'policy-unreadable',
+        principalKind: 'unknown',
+        policies: [policy.name],
+        reason: `${statementName({ policyName: policy.name, policyVersionId: policy.versionId, statementIndex: s.index, sid: s.sid })} cannot be evaluated: ${s.unreadable}`,
+        outcome: s.effect === 'Deny' ? 'enforced fail-closed: this Deny applies to every request its actions cover' : 'enforced fail-closed: this Allow grants nothing',
+      });
+    }
+  }
+
   function admit(conn: Duplex, transport: Transport, principal: Principal, sourceIp: string | undefined, domainName: string | undefined, req?: IncomingMessage): void {
     const authority = new Authority(
       principal,
@@ -139,11 +158,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         registry: () => store.registry,
         arns,
         generation: () => generation,
-        onPolicyError: (name, err) => {
-          if (brokenPolicies.has(name)) return;
-          brokenPolicies.add(name);
-          options.logError?.(`the policy ${name} cannot be evaluated, so it grants nothing`, err);
-        },
+        onUnreadable: reportUnreadable,
       },
     );
     const c = new BrokerConnection(conn, transport, authority, sourceIp, log, arns);

@@ -2,7 +2,7 @@
 import type { Route } from '../http/router.js';
 import type { ServiceContext, ServiceRequest } from '../http/types.js';
 import { paginate } from '../pagination.js';
-import { IOT_POLICY_LIMITS, checkPolicyDocument } from '../policy-document.js';
+import { checkIotPolicyDocument } from '../policy-document.js';
 import type { PolicyRecord } from '../store/model.js';
 import { RULES, queryBoolean, requireString } from '../validate.js';
 import { ValidationError } from '../errors.js';
@@ -27,7 +27,7 @@ function defaultDocument(policy: PolicyRecord): string {
 async function createPolicy(req: ServiceRequest, ctx: ServiceContext) {
   const name = policyNameParam(req);
   const body = req.json();
-  const document = checkPolicyDocument(body.policyDocument, 'policyDocument', IOT_POLICY_LIMITS);
+  const document = checkIotPolicyDocument(body.policyDocument, 'policyDocument');
   const policy = await ctx.store.mutate((r) => r.createPolicy(name, document, tags(body.tags), ctx.now()));
   return { policyName: name, policyArn: ctx.arns.policy(name), policyDocument: document, policyVersionId: policy.defaultVersionId };
 }
@@ -66,7 +66,7 @@ function listPolicies(req: ServiceRequest, ctx: ServiceContext) {
 async function createPolicyVersion(req: ServiceRequest, ctx: ServiceContext) {
   const name = policyNameParam(req);
   const setAsDefault = queryBoolean(req.query.get('setAsDefault'), 'setAsDefault') ?? false;
-  const document = checkPolicyDocument(req.json().policyDocument, 'policyDocument', IOT_POLICY_LIMITS);
+  const document = checkIotPolicyDocument(req.json().policyDocument, 'policyDocument');
   const version = await ctx.store.mutate((r) => r.createPolicyVersion(name, document, setAsDefault, ctx.now()));
   return { policyArn: ctx.arns.policy(name), policyDocument: document, policyVersionId: version.id, isDefaultVersion: setAsDefault };
 }
