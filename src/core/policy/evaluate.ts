@@ -91,23 +91,21 @@ function statementApplies(s: CompiledStatement, resource: string, bag: VariableB
   return conditionsHold(s, bag, missing);
 }
 
+/** Which statement: the fields every report of a statement starts with. */
+function identify(s: CompiledStatement): Pick<DecidingStatement, 'policyName' | 'policyVersionId' | 'statementIndex' | 'sid' | 'effect'> {
+  return { policyName: s.policyName, policyVersionId: s.versionId, statementIndex: s.index, sid: s.sid, effect: s.effect };
+}
+
 function deciding(s: CompiledStatement, lowerAction: string, resource: string, bag: VariableBag): DecidingStatement {
-  if (s.unreadable !== undefined) {
-    const out: DecidingStatement = { policyName: s.policyName, policyVersionId: s.versionId, statementIndex: s.index, sid: s.sid, effect: s.effect, matchedAction: null, matchedResources: [], notResource: s.notResource, statement: s.spec.source };
-    out.unreadable = s.unreadable;
-    return out;
-  }
-  return {
-    policyName: s.policyName,
-    policyVersionId: s.versionId,
-    statementIndex: s.index,
-    sid: s.sid,
-    effect: s.effect,
-    matchedAction: s.notAction ? null : (s.actions.find(lowerAction) ?? null),
-    matchedResources: s.notResource ? [] : s.resources.filter((p) => p.test(resource, bag) === MATCH).map((p) => p.substituted(bag)),
+  const out: DecidingStatement = {
+    ...identify(s),
+    matchedAction: s.notAction || s.unreadable !== undefined ? null : (s.actions.find(lowerAction) ?? null),
+    matchedResources: s.notResource || s.unreadable !== undefined ? [] : s.resources.filter((p) => p.test(resource, bag) === MATCH).map((p) => p.substituted(bag)),
     notResource: s.notResource,
     statement: s.spec.source,
   };
+  if (s.unreadable !== undefined) out.unreadable = s.unreadable;
+  return out;
 }
 
 /** Compiles (cached) unless already compiled. */
@@ -208,31 +206,14 @@ const OUTCOME_NAMES: Record<Outcome, PatternTrace['outcome']> = { [MATCH]: 'matc
 
 function traceStatement(s: CompiledStatement, lowerAction: string, resource: string, bag: VariableBag): StatementTrace {
   const actionMatched = CompiledPolicy.coversAction(s, lowerAction);
-  if (s.unreadable !== undefined) {
-    return {
-      policyName: s.policyName,
-      policyVersionId: s.versionId,
-      statementIndex: s.index,
-      sid: s.sid,
-      effect: s.effect,
-      applies: actionMatched && s.effect === 'Deny',
-      action: { element: s.notAction ? 'NotAction' : 'Action', matched: actionMatched, matchedBy: s.actions.find(lowerAction) ?? null, patterns: [...s.actions.patterns] },
-      resource: { element: 'Resource', matched: true, patterns: [] },
-      conditions: { matched: true, entries: [] },
-      statement: s.spec.source,
-      unreadable: s.unreadable,
-    };
-  }
-  const resourceMatched = resourceApplies(s, resource, bag);
+  // An unreadable statement has no resources or conditions compiled: they count as matching, and only a Deny applies.
+  const unreadable = s.unreadable !== undefined;
+  const resourceMatched = unreadable || resourceApplies(s, resource, bag);
   const entries = s.conditions.map((c) => c.explain(bag));
   const conditionsMatched = entries.every((e) => e.matched);
-  return {
-    policyName: s.policyName,
-    policyVersionId: s.versionId,
-    statementIndex: s.index,
-    sid: s.sid,
-    effect: s.effect,
-    applies: actionMatched && resourceMatched && conditionsMatched,
+  const trace: StatementTrace = {
+    ...identify(s),
+    applies: actionMatched && resourceMatched && conditionsMatched && !(unreadable && s.effect === 'Allow'),
     action: {
       element: s.notAction ? 'NotAction' : 'Action',
       matched: actionMatched,
@@ -252,6 +233,8 @@ function traceStatement(s: CompiledStatement, lowerAction: string, resource: str
     conditions: { matched: conditionsMatched, entries },
     statement: s.spec.source,
   };
+  if (unreadable) trace.unreadable = s.unreadable;
+  return trace;
 }
 
 /** evaluate() plus a trace of every statement of every policy, for `iotctl policy explain`. */
