@@ -98,18 +98,25 @@ export class Outbound {
     return true;
   }
 
-  /** Resolves when the connection has room again (or is gone): paces a session's backlog. */
-  room(): Promise<void> {
-    if (this.gone || this.conn.destroyed || this.queued() < this.limits.softBytes) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.conn.off('drain', done);
-        this.conn.off('close', done);
-        resolve();
-      };
-      this.conn.on('drain', done);
-      this.conn.on('close', done);
-    });
+  /**
+   * Resolves when the connection has room again (or is gone), or after a
+   * second at most (what is reserved but not yet written drains without a
+   * 'drain' event): paces a session's backlog, which asks again.
+   */
+  async room(): Promise<void> {
+    while (!this.gone && !this.conn.destroyed && this.queued() >= this.limits.softBytes) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.conn.off('drain', done);
+          this.conn.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 1000);
+        this.conn.on('drain', done);
+        this.conn.on('close', done);
+      });
+    }
   }
 
   private stall(reason: string): void {
