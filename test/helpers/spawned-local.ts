@@ -46,6 +46,19 @@ export interface SpawnedLocal {
   kill(): Promise<void>;
 }
 
+/** Every instance still running: a test that fails half-way must not leave one behind. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** For afterEach: kills what a test started and did not stop (a failed assertion skips its stop()). */
+export async function killLeftovers(): Promise<void> {
+  const left = [...running];
+  for (const child of left) child.kill('SIGKILL');
+  await Promise.all(left.map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)))));
+}
+
 /**
  * Spawns `iotctl local start --port 0 --mqtt-port 0 --ws-port 0 --json <args>`
  * (add `--ephemeral` or `--data-dir`) and resolves with its ready line.
@@ -65,7 +78,13 @@ export function spawnLocal(args: string[], env: NodeJS.ProcessEnv = testEnv()): 
       }
     }
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  running.add(child);
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   const signal = async (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     await exit;

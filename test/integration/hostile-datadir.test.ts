@@ -6,9 +6,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, testEnv } from '../helpers/cli.js';
-import { spawnLocal } from '../helpers/spawned-local.js';
+import { killLeftovers, spawnLocal } from '../helpers/spawned-local.js';
+
+afterEach(killLeftovers);
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'iotctl-datadir-'));
 const start = (args: string[], env = testEnv()) => spawnCli(['local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', ...args], { env, timeoutMs: 15_000 });

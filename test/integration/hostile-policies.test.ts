@@ -8,13 +8,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CreatePolicyCommand, CreatePolicyVersionCommand, TestAuthorizationCommand } from '@aws-sdk/client-iot';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AttachPolicyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, TestAuthorizationCommand } from '@aws-sdk/client-iot';
 import mqtt from 'mqtt';
 import { connected, createDevice, end, unique, type Device } from '../helpers/broker.js';
 import { sdkError } from '../helpers/emulator.js';
 import { spawnCli, testEnv } from '../helpers/cli.js';
-import { spawnLocal, type SpawnedLocal } from '../helpers/spawned-local.js';
+import { killLeftovers, spawnLocal, type SpawnedLocal } from '../helpers/spawned-local.js';
+
+afterEach(killLeftovers);
 
 const ALLOW = { Effect: 'Allow', Action: 'iot:*', Resource: '*' };
 const doc = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
@@ -65,7 +67,6 @@ describe('what cannot be evaluated fails closed, the same everywhere', () => {
     const deny = unique('dated');
     await local.iot.send(new CreatePolicyCommand({ policyName: deny, policyDocument: doc(DENY_SECRET_DATED) }));
     const device = await createDevice(local, { policy: { Version: '2012-10-17', Statement: [ALLOW] } });
-    const { AttachPolicyCommand } = await import('@aws-sdk/client-iot');
     await local.iot.send(new AttachPolicyCommand({ policyName: deny, target: device.certificateArn }));
 
     expect(await decisions(local, device, unique('dev'), 'secret/door')).toEqual({ broker: 'denied (connection closed)', testAuthorization: 'EXPLICIT_DENY', policyTest: 3 });
@@ -84,7 +85,6 @@ describe('what cannot be evaluated fails closed, the same everywhere', () => {
     const device = await createDevice(local, { policy: { Version: '2012-10-17', Statement: [ALLOW] } });
     const operator = unique('operator');
     const resource = unique('resource');
-    const { AttachPolicyCommand } = await import('@aws-sdk/client-iot');
     for (const name of [operator, resource]) {
       await local.iot.send(new CreatePolicyCommand({ policyName: name, policyDocument: doc({ Effect: 'Deny', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/secret/*' }) }));
       await local.iot.send(new AttachPolicyCommand({ policyName: name, target: device.certificateArn }));

@@ -6,11 +6,13 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ALLOW_ALL_MQTT, createDevice, end, unique, type Device } from '../helpers/broker.js';
 import { testEnv } from '../helpers/cli.js';
-import { spawnLocal, type SpawnedLocal } from '../helpers/spawned-local.js';
+import { killLeftovers, spawnLocal, type SpawnedLocal } from '../helpers/spawned-local.js';
+
+afterEach(killLeftovers);
 
 function connect(local: SpawnedLocal, device: Device, clientId: string, clean: boolean): Promise<{ client: MqttClient; sessionPresent: boolean; received: string[] }> {
   const received: string[] = [];
