@@ -12,6 +12,8 @@ export interface WriteOptions {
   overwrite?: boolean;
   /** The flag that allows overwriting, for the error hint. */
   overwriteFlag?: string;
+  /** Mode of folders made on the way (default: 0o700 for a secret file, else 0o777 less the umask). */
+  dirMode?: number;
 }
 
 /**
@@ -21,7 +23,8 @@ export interface WriteOptions {
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
+  // A folder made for a secret is private from the start, whatever the umask.
+  await fs.mkdir(dir, { recursive: true, mode: options.dirMode ?? ((options.mode ?? 0o644) & 0o077 ? 0o777 : 0o700) });
   if (options.overwrite === false && (await exists(file))) {
     throw usageError('FILE_EXISTS', `${file} already exists; refusing to overwrite it.`, `pass ${options.overwriteFlag ?? '--force'} to replace it`);
   }

@@ -181,6 +181,14 @@ describe('configuration', () => {
     expect((await runCli(['config', 'list', '--show-secrets'], { env })).stdout).toContain('secret-access-key = abc');
   });
 
+  it('makes the config directory private (0700) even under umask 000', () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-umask-')), 'config');
+    const r = spawnSync('bash', ['-c', `umask 000 && "${process.execPath}" "${BIN}" config set region eu-west-1`], { env: testEnv({ IOTCTL_CONFIG_DIR: dir }) });
+    expect(r.status, String(r.stderr)).toBe(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, 'config.json')).mode & 0o777).toBe(0o600);
+  });
+
   it('uses the XDG config directory when IOTCTL_CONFIG_DIR is not set', async () => {
     const xdg = mkdtempSync(path.join(os.tmpdir(), 'iotctl-xdg-'));
     const env = testEnv({ XDG_CONFIG_HOME: xdg });
