@@ -153,6 +153,8 @@ async function choosePolicy(ctx: Context, options: Options, interactive: boolean
 
 async function environment(ctx: Context, options: Options): Promise<ProvisionEnvironment> {
   const settings = await ctx.settings();
+  const { pendingCertificates } = await import('../identity/pending.js');
+  const { configDir } = await import('../config/paths.js');
   const iot = await ctx.iot();
   const { rootCaFor } = await import('../aws/root-ca.js');
   return {
@@ -163,6 +165,7 @@ async function environment(ctx: Context, options: Options): Promise<ProvisionEnv
     step: async (title, work) => work(),
     profile: settings.profile,
     command: (...words) => ctx.iotctl(...words),
+    pending: (thingName) => pendingCertificates(configDir(ctx.env), `${settings.get('endpoint-url') ?? 'aws'}|${settings.get('region') ?? ''}|${thingName}`),
   };
 }
 

@@ -6,7 +6,8 @@ import { IotctlError, ExitCode, usageError } from '../core/errors.js';
 import { DEVICE_FILE, type DeviceManifest } from '../device/folder.js';
 import { exists, writeFileAtomic } from '../io/files.js';
 import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
-import { thingPrincipals } from '../aws/principals.js';
+import { attachedPolicyNames, principalThings, thingPrincipals } from '../aws/principals.js';
+import type { PendingCertificates } from './pending.js';
 import { sameDocument } from '../policy/ensure.js';
 import { deviceAccess, type DeviceAccess } from './client-ids.js';
 import { iotctlCommand } from '../core/shell.js';
@@ -50,6 +51,8 @@ export interface ProvisionEnvironment {
   profile?: string;
   /** Formats an iotctl command line for a hint (with the flags that reach this control plane). */
   command?: (...words: string[]) => string;
+  /** The journal of a thing's certificates that a run made and did not activate yet (pending.ts). */
+  pending?: (thingName: string) => PendingCertificates;
 }
 
 export interface ProvisionResult {
@@ -92,7 +95,7 @@ interface ExistingState {
 }
 
 /** Looks at what exists, and refuses before creating anything if provisioning would be unsafe. */
-async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment): Promise<ExistingState> {
+async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment, pendingIds: Promise<string[]>): Promise<ExistingState> {
   const { iot } = env;
   const thing = await iot.send(new sdk.DescribeThingCommand({ thingName: plan.thingName })).catch(ignoreNotFound);
   const policy = await iot.send(new sdk.GetPolicyCommand({ policyName: plan.policy.name })).catch(ignoreNotFound);
@@ -125,7 +128,9 @@ async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment)
       );
     }
   }
-  if (!plan.force && (await folderHasFiles(plan.outDir))) {
+  // A folder an interrupted run of this thing wrote (its certificate is pending) is ours to replace.
+  const unfinished = (await pendingIds).includes((await readExistingManifest(plan.outDir))?.certificateId ?? '');
+  if (!plan.force && !unfinished && (await folderHasFiles(plan.outDir))) {
     throw usageError('OUTPUT_EXISTS', `The folder ${plan.outDir} already holds files.`, 'pass --force to replace them, or choose --out-dir');
   }
   return { thingExists: Boolean(thing), policyExists: Boolean(policy), policyDocument: plan.policy.document ?? policy?.policyDocument };
@@ -146,10 +151,13 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
   const sdk = await import('@aws-sdk/client-iot');
   const pki = await import('../pki/index.js');
   const { iot, step } = env;
-  const state = await step('Checking what already exists', () => inspect(sdk, plan, env));
+  const pending = env.pending?.(plan.thingName);
+  const state = await step('Checking what already exists', () => inspect(sdk, plan, env, pending?.list() ?? Promise.resolve([])));
   if (state.alreadyProvisioned) return state.alreadyProvisioned;
+  await removeLeftovers(sdk, env, pending);
 
   const undo: Undo[] = [];
+  let made: string | undefined;
   try {
     const keyPair = await step('Making the private key and CSR on this machine', () => pki.generateKeyPair(plan.keySpec));
     const csr = await pki.createCsr({ keyPair, subject: `CN=${plan.thingName}` });
@@ -160,6 +168,9 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
     );
     const certificateId = cert.certificateId!;
     const certificateArn = cert.certificateArn!;
+    // Remembered until this run ends either way: if it is killed, the next run removes the certificate.
+    made = certificateId;
+    await pending?.add(certificateId);
     undo.push({
       what: `certificate ${certificateId} deactivated and deleted`,
       run: async () => {
@@ -250,6 +261,7 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
     );
 
     await step('Activating the certificate', () => iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' })));
+    await pending?.remove(certificateId);
 
     return {
       ...resultFromManifest(plan, manifest, thingArn, access),
@@ -257,7 +269,33 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
       unchanged: false,
     };
   } catch (err) {
-    throw await rollBack(err, undo);
+    const error = await rollBack(err, undo);
+    // A certificate the rollback deleted is no longer a leftover; one it could not delete stays listed.
+    const stuck = (error.details?.notRolledBack as string[] | undefined) ?? [];
+    if (made && !stuck.some((what) => what.includes(made!))) await pending?.remove(made);
+    throw error;
+  }
+}
+
+/**
+ * Removes the certificates an earlier, killed run made for this thing and never
+ * activated (iotctl activates last): detached from the thing and its policies,
+ * then deleted. Only certificates this machine's journal lists, and only while INACTIVE.
+ */
+async function removeLeftovers(sdk: Sdk, env: ProvisionEnvironment, pending: PendingCertificates | undefined): Promise<void> {
+  const ids = (await pending?.list()) ?? [];
+  for (const certificateId of ids) {
+    await env.step(`Removing certificate ${certificateId.slice(0, 12)}… left by an interrupted run`, async () => {
+      const described = await env.iot.send(new sdk.DescribeCertificateCommand({ certificateId })).catch(ignoreNotFound);
+      const d = described?.certificateDescription;
+      if (d && d.status === 'INACTIVE') {
+        const arn = d.certificateArn!;
+        for (const thingName of await principalThings(env.iot, arn)) await env.iot.send(new sdk.DetachThingPrincipalCommand({ thingName, principal: arn }));
+        for (const policyName of await attachedPolicyNames(env.iot, arn)) await env.iot.send(new sdk.DetachPolicyCommand({ policyName, target: arn }));
+        await env.iot.send(new sdk.DeleteCertificateCommand({ certificateId }));
+      }
+      await pending!.remove(certificateId);
+    });
   }
 }
 

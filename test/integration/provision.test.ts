@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
@@ -13,10 +13,11 @@ import {
   ListCertificatesCommand,
   ListPoliciesCommand,
   ListPrincipalThingsCommand,
+  ListThingPrincipalsCommand,
   ListThingsCommand,
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
 let local: LocalIot;
@@ -165,6 +166,47 @@ describe('iotctl provision', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/3 provisioned, 0 failed/);
     expect(readdirSync(parent).sort()).toEqual(['num-01', 'num-02', 'num-03']);
+  });
+
+  it('a re-run after a killed provision removes the certificate the killed run left, so the thing ends with one', async () => {
+    // A proxy before the local IoT Core that holds the first activation (UpdateCertificate ACTIVE) unanswered.
+    const target = new URL(local.emulator.endpoints.controlPlane);
+    let held = false;
+    let sawActivation!: () => void;
+    const activation = new Promise<void>((resolve) => (sawActivation = resolve));
+    const proxy = http.createServer((req, res) => {
+      if (!held && req.method === 'PUT' && /newStatus=ACTIVE/.test(req.url ?? '')) {
+        held = true;
+        sawActivation();
+        return; // never answered: the run is killed while it waits
+      }
+      const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const env = { ...local.env, IOTCTL_ENDPOINT_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+    const dir = path.join(work(), 'killed');
+    try {
+      const child = spawn(process.execPath, [BIN, 'provision', 'killed', '--yes', '--out-dir', dir], { env, stdio: 'ignore' });
+      await activation;
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('close', resolve));
+      const left = (await iot.send(new ListThingPrincipalsCommand({ thingName: 'killed' }))).principals ?? [];
+      expect(left).toHaveLength(1); // the killed run's INACTIVE certificate
+      // No --force: the folder the killed run wrote is recognised as its own.
+      const again = await runCli(['provision', 'killed', '--yes', '--out-dir', dir], { env });
+      expect(again.code, again.stderr).toBe(0);
+      const principals = (await iot.send(new ListThingPrincipalsCommand({ thingName: 'killed' }))).principals ?? [];
+      expect(principals).toHaveLength(1);
+      expect(principals[0]).not.toBe(left[0]);
+      const leftover = await iot.send(new DescribeCertificateCommand({ certificateId: left[0]!.split('/').pop()! })).catch((e: Error) => e.name);
+      expect(leftover).toBe('ResourceNotFoundException');
+    } finally {
+      proxy.close();
+    }
   });
 
   it('refuses and rolls back a certificate that does not hold the key of its CSR (a server that ignores the CSR)', async () => {
