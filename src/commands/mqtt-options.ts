@@ -25,6 +25,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--identity-pool-id <id>', '--auth cognito: the identity pool (credentials are minted at every connection)')
     .option('--login <provider=token>', '--auth cognito: a signed-in user (repeatable); local=<user> signs in with the local IoT Core', collect)
     .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
+    .option('--driver <name>', "MQTT client library: crt (AWS IoT Device SDK) or js (MQTT.js); default: the profile's driver, else crt where aws-crt loads (not on 32-bit ARM), else js")
     .option('--connect-timeout <duration>', 'give up connecting after this long (exit 5)', '10s');
 }
 

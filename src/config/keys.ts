@@ -34,6 +34,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'access-key-id', description: 'access key id (only for the local IoT Core profile)' },
   { name: 'secret-access-key', description: 'secret access key (only for the local IoT Core profile)', secret: true },
   { name: 'request-timeout', description: 'how long an AWS API call may wait for an answer (default 60s, like the AWS CLI)', validate: duration },
+  { name: 'driver', description: 'MQTT client library: crt (AWS IoT Device SDK v2; the default where aws-crt loads) or js (MQTT.js, pure JavaScript)', validate: oneOf('crt', 'js') },
   { name: 'local-data-dir', description: 'data directory of the local IoT Core' },
 ];
 

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type { IncomingMessage, OutgoingMessage, PublishProperties, QoS, ConnectionSpec } from './types.js';
+import { FLUSH_FILTER, type AckResult, type Driver, type DriverEvents, type DriverFailure, type PublishCallback } from './driver.js';
 import type { TlsMaterial } from './preflight.js';
 import { collectReleasedClients } from './release.js';
 
@@ -20,57 +21,9 @@ type HttpRequest = import('aws-iot-device-sdk-v2').http.HttpRequest;
 const sdkRequire = createRequire(createRequire(import.meta.url).resolve('aws-iot-device-sdk-v2'));
 const sdk = sdkRequire('aws-crt') as Sdk;
 
-/** What the SDK reported, before diagnosis. */
-export interface DriverFailure {
-  /** CRT error name, e.g. AWS_IO_SOCKET_CONNECTION_REFUSED. */
-  name?: string;
-  message: string;
-  /** MQTT 5 CONNACK refusal. */
-  connack?: { code: number; reasonString?: string };
-  /** MQTT 5 DISCONNECT from the server. */
-  disconnect?: { code: number; reasonString?: string };
-  /** The SigV4 credentials could not be resolved. */
-  credentialsError?: unknown;
-}
-
-export interface DriverEvents {
-  message(message: IncomingMessage): void;
-  /** The connection dropped after CONNACK (once). */
-  lost(failure: DriverFailure): void;
-}
-
-export interface AckResult {
-  /** MQTT 5 reason code (PUBACK/SUBACK); 3.1.1 SUBACK: granted QoS or 128. */
-  code: number;
-  reasonString?: string;
-}
-
-/** Called once per publish: an error, or the acknowledgement (QoS 0: when written). */
-export type PublishCallback = (error: unknown, ack?: AckResult) => void;
-
-export interface Driver {
-  /** Resolves on CONNACK success; rejects with a DriverFailure. */
-  connect(): Promise<{ sessionPresent: boolean }>;
-  /** A callback, not a promise: pub --lines calls this per line, and every promise saved counts. */
-  publish(message: OutgoingMessage, done: PublishCallback): void;
-  subscribe(filter: string, qos: QoS): Promise<AckResult>;
-  /** Resolves once the broker has processed everything sent before (an UNSUBSCRIBE round trip). */
-  flush(): Promise<void>;
-  /** Clean DISCONNECT when connected, then release the native client. */
-  stop(): Promise<void>;
-  /** Give up on a pending connect (it cannot be cancelled natively). */
-  abandon(): void;
-}
-
 const SUCCESS: AckResult = { code: 0 };
 
-/**
- * flush() unsubscribes from a filter this client never subscribed to: a no-op
- * for the broker that still gets an UNSUBACK, after everything sent before it
- * (MQTT brokers handle a connection's packets in order). No policy covers
- * UNSUBSCRIBE in AWS IoT, and no other client sees it.
- */
-const FLUSH_FILTER = 'iotctl/flush';
+
 
 function nameOf(err: unknown): string | undefined {
   const e = err as { error_name?: string; message?: string } | undefined;

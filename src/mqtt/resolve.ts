@@ -11,7 +11,7 @@ import { checkClientId } from '../core/topic.js';
 import { regionOfIotHost } from '../core/aws-ids.js';
 import type { DeviceFolder } from '../device/folder.js';
 import { isLoopbackHost } from './pacing.js';
-import type { AuthMode, ConnectionSpec, CredentialSource, MqttVersion } from './types.js';
+import type { AuthMode, ConnectionSpec, CredentialSource, DriverName, MqttVersion } from './types.js';
 
 /** The connection flags pub, sub and tail share (strings as commander hands them over). */
 export interface ConnectionFlags {
@@ -24,6 +24,8 @@ export interface ConnectionFlags {
   clientId?: string;
   auth?: string;
   mqtt?: string;
+  /** crt or js (drivers.ts). */
+  driver?: string;
   connectTimeout?: string;
   /** --auth cognito: the identity pool, and the logins of a signed-in user. */
   identityPoolId?: string;
@@ -37,7 +39,7 @@ export type AuthChoice = AuthMode | 'cognito';
 export type SessionRole = 'pub' | 'sub' | 'tail';
 
 export interface ResolveDeps {
-  /** A resolved profile setting (data-endpoint, mqtt-port, ws-port, ca-file, auth, region, endpoint-url). */
+  /** A resolved profile setting (data-endpoint, mqtt-port, ws-port, ca-file, auth, region, endpoint-url, driver). */
   setting(name: string): string | undefined;
   readDevice(dir: string): Promise<DeviceFolder>;
   /** DescribeEndpoint iot:Data-ATS. */
@@ -76,6 +78,11 @@ export function parseMqttVersion(text: string): MqttVersion {
   if (text === '5') return 5;
   if (text === '3' || text === '3.1.1' || text === '311') return 3;
   throw usageError('INVALID_MQTT_VERSION', `--mqtt must be 5 or 3 (3.1.1), not "${text}".`);
+}
+
+export function parseDriver(text: string, from = '--driver'): DriverName {
+  if (text === 'crt' || text === 'js') return text;
+  throw usageError('INVALID_DRIVER', `${from} must be crt (the AWS IoT Device SDK) or js (MQTT.js), not "${text}".`);
 }
 
 export function parsePositiveDuration(text: string, flag: string): number {
@@ -129,6 +136,7 @@ export function checkConnectionFlags(flags: ConnectionFlags): void {
   if (flags.port !== undefined) parsePort(flags.port, '--port');
   if (flags.auth !== undefined) parseAuth(flags.auth);
   if (flags.mqtt !== undefined) parseMqttVersion(flags.mqtt);
+  if (flags.driver !== undefined) parseDriver(flags.driver);
   if (flags.connectTimeout !== undefined) parsePositiveDuration(flags.connectTimeout, '--connect-timeout');
   if (flags.endpoint !== undefined) parseEndpoint(flags.endpoint);
   if (flags.clientId !== undefined) requireClientId(flags.clientId);
@@ -214,6 +222,8 @@ export async function resolveConnection(
   };
   // The printed `policy test` check: the device folder knows its principal and profile; otherwise the principal on this control plane.
   spec.checkWith = flags.device ? ['--device', flags.device] : [...(deps.reach ?? [])];
+  const driver = flags.driver ?? deps.setting('driver');
+  if (driver !== undefined) spec.driver = parseDriver(driver, flags.driver !== undefined ? '--driver' : 'The setting "driver"');
   if (auth === 'mtls') {
     spec.certFile = flags.cert ?? device?.certificatePath;
     spec.keyFile = flags.key ?? device?.privateKeyPath;

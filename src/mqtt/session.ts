@@ -21,10 +21,11 @@ import {
   type Operation,
   type Where,
 } from './diagnostics.js';
+import { loadDriver } from './drivers.js';
 import { checkTlsMaterial, type TlsMaterial } from './preflight.js';
 import { isFailure } from './reason-codes.js';
 import type { ProbeResult } from './tls-probe.js';
-import type { Driver, DriverFailure } from './driver-crt.js';
+import type { Driver, DriverEvents, DriverFailure } from './driver.js';
 import type { ConnectionSpec, IncomingMessage, MqttSession, OutgoingMessage, QoS, SessionInfo, SessionOptions } from './types.js';
 
 /** How long a failed operation waits for the loss event that explains it. */
@@ -54,10 +55,10 @@ export async function connectSession(spec: ConnectionSpec, options: SessionOptio
     throw new IotctlError('SIGV4_INCOMPLETE', 'SigV4 needs credentials and a region.', { exitCode: ExitCode.USAGE, hint: 'pass --region, or set region in the profile' });
   }
   for (const warning of material.warnings ?? []) options.warn?.(warning);
-  const { createDriver, enableSdkLogging } = await import('./driver-crt.js');
-  if (options.sdkLogging) enableSdkLogging(spec.auth);
+  const driver = await loadDriver(spec.driver, options.log);
+  if (options.sdkLogging) driver.enableSdkLogging(spec.auth);
   const session = new Session(spec, material, options);
-  await session.open((events) => createDriver(spec, material, events));
+  await session.open((events) => driver.createDriver(spec, material, events));
   return session;
 }
 
@@ -100,7 +101,7 @@ class Session implements MqttSession {
     this.options.log?.(line);
   }
 
-  async open(make: (events: import('./driver-crt.js').DriverEvents) => Driver): Promise<void> {
+  async open(make: (events: DriverEvents) => Driver): Promise<void> {
     const { spec } = this;
     let driver: Driver;
     try {

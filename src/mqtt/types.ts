@@ -8,6 +8,8 @@ import type { IotctlError } from '../core/errors.js';
 export type MqttVersion = 3 | 5;
 export type AuthMode = 'mtls' | 'sigv4';
 export type QoS = 0 | 1;
+/** The MQTT client library: the AWS IoT Device SDK v2 (aws-crt) or MQTT.js (pure JavaScript). */
+export type DriverName = 'crt' | 'js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -45,6 +47,8 @@ export interface ConnectionSpec {
   principal?: string;
   /** For diagnostics: the `iotctl policy test` flags that find this principal's policies (see DenialContext.checkWith). */
   checkWith?: string[];
+  /** Unset: the device SDK where aws-crt loads, else MQTT.js (drivers.ts). */
+  driver?: DriverName;
 }
 
 export interface UserProperty {

@@ -40,12 +40,17 @@ export function tempConfigDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'iotctl-test-config-'));
 }
 
-/** The environment tests run with: no colours unless asked, no AWS settings leaking in from the machine. */
+/**
+ * The environment tests run with: no colours unless asked, no AWS settings
+ * leaking in from the machine. IOTCTL_DRIVER passes through: the vitest
+ * projects *-js run the MQTT suites again on the MQTT.js driver with it.
+ */
 export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     IOTCTL_CONFIG_DIR: tempConfigDir(),
+    ...(process.env.IOTCTL_DRIVER ? { IOTCTL_DRIVER: process.env.IOTCTL_DRIVER } : {}),
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -198,8 +198,8 @@ describe('configuration', () => {
 });
 
 describe('startup stays light', () => {
-  it('--help and config list load neither the AWS SDK nor aws-crt', () => {
-    for (const argv of [['--help'], ['config', 'list']]) {
+  it('--help, pub --help and config list load neither the AWS SDK, aws-crt nor MQTT.js', () => {
+    for (const argv of [['--help'], ['pub', '--help'], ['config', 'list']]) {
       const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-trace-')), 'imports.txt');
       writeFileSync(trace, '');
       const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), BIN, ...argv], {
@@ -209,7 +209,7 @@ describe('startup stays light', () => {
       expect(r.status).toBe(0);
       const loaded = readFileSync(trace, 'utf8');
       expect(loaded).toContain('dist/cli/main.js'); // the trace works
-      expect(loaded).not.toMatch(/@aws-sdk|aws-crt|aws-iot-device-sdk|@smithy|aedes/);
+      expect(loaded).not.toMatch(/@aws-sdk|aws-crt|aws-iot-device-sdk|@smithy|aedes|node_modules\/mqtt\/|driver-(crt|js)\.js/);
     }
   });
 });

@@ -74,6 +74,7 @@ describe('pub refuses bad input before connecting (exit 2)', () => {
     [['t', 'x', '--client-id', 'c'.repeat(129)], /client id is 129 bytes/],
     [['t', 'x', '--port', 'http'], /--port must be a port number/],
     [['t', 'x', '--mqtt', '4'], /--mqtt must be 5 or 3/],
+    [['t', 'x', '--driver', 'paho'], /--driver must be crt \(the AWS IoT Device SDK\) or js \(MQTT\.js\), not "paho"/],
     [['t', 'x', '--auth', 'password'], /--auth must be mtls, sigv4 or cognito/],
     [['t', 'x', '--connect-timeout', 'soon'], /--connect-timeout must be a duration/],
     [['t', 'x', '--endpoint', 'http://broker'], /--endpoint must be a host name/],
