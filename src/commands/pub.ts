@@ -1,4 +1,4 @@
-/** `iotctl pub <topic> [message]`: publish one message, a repeated one, or one per input line. */
+/** `iotctl pub <topic> [message]`: publish one message, a repeated one, or one per input line (optionally through an on-disk spool). */
 import { promises as fs, createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { examples } from '../cli/command.js';
@@ -12,9 +12,11 @@ import { checkConnectionFlags, parsePositiveDuration } from '../mqtt/resolve.js'
 import type { PublishProperties } from '../mqtt/types.js';
 import { MAX_PAYLOAD_BYTES } from '../messaging/payload.js';
 import { keepYoungGenerationSmall, payloadTooLarge, prepareSingle, runPub, type MessageSource, type PubResult } from '../messaging/publish.js';
+import { lineDecoder, parseLineFormat } from '../messaging/line-format.js';
+import { parseSpoolOptions, runSpool, type SpoolFlags } from './pub-spool.js';
 import { addConnectionOptions, connector, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
 
-interface Options extends ConnectionFlags {
+interface Options extends ConnectionFlags, SpoolFlags {
   file?: string;
   stdin?: boolean;
   lines?: boolean;
@@ -29,17 +31,23 @@ interface Options extends ConnectionFlags {
   responseTopic?: string;
   correlationData?: string;
   messageExpiry?: string;
+  lineFormat: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function configure(cmd: Command): void {
   cmd
-    .argument('<topic>', 'topic to publish to (no wildcards)')
+    .argument('[topic]', 'topic to publish to (no wildcards); with --line-format json or tsv, each line names its own')
     .argument('[message]', 'the message (or use --file, --stdin, --lines)')
     .option('--file <file>', 'send the contents of a file (with --lines: one message per line of it)')
     .option('--stdin', 'send all of standard input as one message')
     .option('--lines', 'one message per line of standard input (or --file), streamed; blank lines are skipped')
+    .option('--line-format <format>', 'with --lines: plain (the line is the payload), json ({"topic": ..., "payload": ...}) or tsv (topic<TAB>payload)', 'plain')
+    .option('--spool <dir>', 'with --lines: keep each line on disk until the broker acknowledges it; reconnects, survives outages, reboots and kill -9 (at least once)')
+    .option('--spool-max <size>', 'with --spool: the most it keeps, e.g. 20MB; when full the oldest lines are dropped, counted and warned about (default: 100MB)')
+    .option('--heartbeat <duration>', 'with --spool: publish a status document (spool depth, sent, dropped, uptime) this often, at QoS 0')
+    .option('--heartbeat-topic <topic>', 'with --heartbeat: the topic of the status document')
     .option('--qos <qos>', '0 (at most once) or 1 (at least once: wait for every acknowledgement)', '1')
     .option('--retain', 'ask the broker to keep the message for new subscribers')
     .option('--repeat <n>', 'send the message n times ({{seq}} counts them)')
@@ -56,13 +64,15 @@ export function configure(cmd: Command): void {
     `iotctl pub --device ./pi01 things/pi01/temp '{"t": 21.5}'`,
     `iotctl pub --auth sigv4 sensors/demo '{"seq": {{seq}}, "t": {{rand 18 25}}, "at": "{{iso}}"}' --repeat 5 --interval 1s`,
     'seq 100 | iotctl pub --auth sigv4 --lines sim/telemetry',
+    'seq 100 | iotctl pub --device ./pi01 --lines --spool ./spool things/pi01/seq',
+    "printf 'things/pi01/temp\\t21.5\\n' | iotctl pub --device ./pi01 --lines --line-format tsv --spool ./spool --heartbeat 1m --heartbeat-topic things/pi01/status",
     'iotctl pub --auth sigv4 --file pi01/device.json --qos 1 --retain devices/pi01/manifest',
     "iotctl pub --auth sigv4 --mqtt 5 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'   # needs AWS: the local IoT Core speaks MQTT 3.1.1",
     'iotctl --profile local pub --auth sigv4 --json test/hello hi',
   ]);
   cmd.addHelpText(
     'after',
-    '\nQoS 1 (the default) exits only when every message is acknowledged; otherwise it says how many were not.\nExit codes: 0 ok, 1 failure, 2 usage error (nothing sent), 3 denied by policy, 5 connection/TLS, 130 interrupted.',
+    '\nQoS 1 (the default) exits only when every message is acknowledged; otherwise it says how many were not.\nWith --spool it retries until the input has ended and the spool is empty; Ctrl-C or SIGTERM leaves the rest in the spool for the next run.\nExit codes: 0 ok, 1 failure, 2 usage error (nothing sent), 3 denied by policy, 5 connection/TLS, 130 interrupted.',
   );
 }
 
@@ -128,11 +138,15 @@ async function source(ctx: Context, message: string | undefined, o: Options): Pr
 }
 
 export async function run(ctx: Context, args: unknown[], o: Options): Promise<number> {
-  const [topic, message] = args as [string, string | undefined];
+  const [topic, message] = args as [string | undefined, string | undefined];
   // Everything that needs no network is checked first: bad input exits 2 before connecting.
-  const problem = checkTopicName(topic);
+  const lineFormat = parseLineFormat(o.lineFormat);
+  if (lineFormat !== 'plain' && !o.lines) throw usageError('CONFLICTING_OPTIONS', '--line-format goes with --lines.');
+  if (topic === undefined && lineFormat === 'plain') throw usageError('NO_TOPIC', 'No topic to publish to.', 'pass it as the first argument, or with --lines --line-format json|tsv let each line name its topic');
+  const problem = topic === undefined ? undefined : checkTopicName(topic);
   if (problem) throw usageError(problem.code, problem.message, problem.code === 'TOPIC_WILDCARD' ? 'to receive from many topics, use iotctl sub with a filter' : undefined);
   const qos = parseQos(o.qos);
+  const spool = parseSpoolOptions(o, qos);
   const repeat = o.repeat !== undefined ? parseCount(o.repeat, '--repeat', 1) : 1;
   if (o.repeat !== undefined && o.lines) throw usageError('CONFLICTING_OPTIONS', '--repeat works with a single message, not with --lines.');
   const intervalMs = o.interval !== undefined ? parseDuration(o.interval) : 0;
@@ -143,13 +157,15 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   checkConnectionFlags(o);
   const src = await source(ctx, message, o);
   if (src.kind === 'single') prepareSingle(src.payload, o.template); // unknown {{variables}} and oversize payloads fail here
+  else if (lineFormat !== 'plain') src.decode = lineDecoder(lineFormat, topic);
 
-  const spec = await resolveFromContext(ctx, o, { role: 'pub' });
+  const spec = await resolveFromContext(ctx, o, { role: 'pub', keepAliveSeconds: spool?.keepAliveSeconds });
   if (props && spec.mqtt !== 5) {
     throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5 (the local IoT Core speaks 3.1.1 only)');
   }
   // A process-wide V8 setting: only when this process is the CLI, not a test runner calling run().
   if (src.kind === 'lines' && ctx.streams.stdout === (process.stdout as unknown)) await keepYoungGenerationSmall();
+  if (spool && src.kind === 'lines') return runSpool(ctx, spec, spool, { input: src.input, decode: lineDecoder(lineFormat, topic), retain: o.retain === true, properties: props, rate });
   const session = await connector(ctx, spec)();
   let result: PubResult;
   try {
@@ -170,7 +186,7 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   else if (ctx.out.interactive) {
     const n = result.published === 1 ? '1 message' : `${result.published.toLocaleString('en-US')} messages`;
     const rateText = result.published > 1 ? `, ${result.messagesPerSecond.toLocaleString('en-US')}/s` : '';
-    ctx.out.info(`published ${n} to ${topic} (QoS ${qos}, all ${what}) in ${formatDuration(result.durationMs)}${rateText}`);
+    ctx.out.info(`published ${n} to ${topic ?? 'the topics of the lines'} (QoS ${qos}, all ${what}) in ${formatDuration(result.durationMs)}${rateText}`);
   }
   return ExitCode.OK;
 }

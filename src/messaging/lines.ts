@@ -14,31 +14,48 @@ export interface Line {
   bytes: Buffer;
 }
 
-/** The lines of each chunk read, as one array per chunk: the publisher loops over them without a promise per line. */
-export async function* readLineBatches(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<Line[]> {
+/**
+ * The lines of each chunk read, as one array per chunk: the publisher loops
+ * over them without a promise per line. A line over `maxBytes` fails the
+ * read, unless `skipTooLong` is given: then it is reported there and skipped
+ * (a long-running publisher keeps going).
+ */
+export async function* readLineBatches(input: AsyncIterable<Buffer | string>, maxBytes: number, skipTooLong?: (line: number, bytes: number) => void): AsyncGenerator<Line[]> {
   let carry: Buffer | undefined;
   let number = 0;
+  /** Bytes of an over-long line being skipped, up to its newline. */
+  let skipping = 0;
   const tooLong = (n: number, size: number) =>
     usageError('PAYLOAD_TOO_LARGE', `Line ${n} of the input is ${size} bytes; AWS IoT accepts messages of at most ${maxBytes} bytes (128 KB).`);
   const take = (batch: Line[], bytes: Buffer) => {
     number++;
     const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
-    if (end > maxBytes) throw tooLong(number, end);
+    if (end > maxBytes || skipping > 0) {
+      if (!skipTooLong) throw tooLong(number, end);
+      skipTooLong(number, skipping + end);
+      skipping = 0;
+      return;
+    }
     if (end > 0) batch.push({ number, bytes: end === bytes.length ? bytes : bytes.subarray(0, end) });
+  };
+  const keep = (rest: Buffer) => {
+    if (rest.length <= maxBytes + 1) return rest;
+    if (!skipTooLong) throw tooLong(number + 1, rest.length);
+    skipping += rest.length;
+    return undefined;
   };
   for await (const raw of input) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     const batch: Line[] = [];
     let start = 0;
     let nl = chunk.indexOf(10);
-    if (carry) {
+    if (carry || skipping > 0) {
       if (nl < 0) {
-        carry = Buffer.concat([carry, chunk]);
-        if (carry.length > maxBytes + 1) throw tooLong(number + 1, carry.length);
+        carry = keep(carry ? Buffer.concat([carry, chunk]) : chunk);
         continue;
       }
       // Only the straddling line is copied.
-      take(batch, Buffer.concat([carry, chunk.subarray(0, nl)]));
+      take(batch, carry ? Buffer.concat([carry, chunk.subarray(0, nl)]) : chunk.subarray(0, nl));
       carry = undefined;
       start = nl + 1;
       nl = chunk.indexOf(10, start);
@@ -47,15 +64,12 @@ export async function* readLineBatches(input: AsyncIterable<Buffer | string>, ma
       take(batch, chunk.subarray(start, nl));
       start = nl + 1;
     }
-    if (start < chunk.length) {
-      carry = chunk.subarray(start);
-      if (carry.length > maxBytes + 1) throw tooLong(number + 1, carry.length);
-    }
+    if (start < chunk.length) carry = keep(chunk.subarray(start));
     if (batch.length > 0) yield batch;
   }
-  if (carry && carry.length > 0) {
+  if ((carry && carry.length > 0) || skipping > 0) {
     const batch: Line[] = [];
-    take(batch, carry);
+    take(batch, carry ?? Buffer.alloc(0));
     if (batch.length > 0) yield batch;
   }
 }

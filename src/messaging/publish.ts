@@ -8,14 +8,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, IotctlError, usageError } from '../core/errors.js';
 import { AWS_PUBLISHES_PER_SECOND, isAwsHost, Pacer, paceFor } from '../mqtt/pacing.js';
 import type { MqttSession, PublishProperties, QoS } from '../mqtt/types.js';
+import type { DecodedLine } from './line-format.js';
 import { readLineBatches } from './lines.js';
 import { MAX_PAYLOAD_BYTES } from './payload.js';
 import { compilePayloadTemplate, hasPlaceholders, type PayloadTemplate } from './template.js';
 
-export type MessageSource = { kind: 'single'; payload: Buffer } | { kind: 'lines'; input: AsyncIterable<Buffer | string> & { destroy?(): void } };
+export type MessageSource =
+  | { kind: 'single'; payload: Buffer }
+  /** `decode`: --line-format json or tsv (each line names its topic); without it, every line goes to the plan's topic. */
+  | { kind: 'lines'; input: AsyncIterable<Buffer | string> & { destroy?(): void }; decode?: (line: Buffer) => DecodedLine };
 
 export interface PubPlan {
-  topic: string;
+  /** Unset only when every line names its topic (--line-format json or tsv). */
+  topic?: string;
   qos: QoS;
   retain: boolean;
   properties?: PublishProperties;
@@ -29,7 +34,7 @@ export interface PubPlan {
 }
 
 export interface PubResult {
-  topic: string;
+  topic?: string;
   qos: QoS;
   published: number;
   acknowledged: number;
@@ -54,7 +59,7 @@ const FLUSH_EVERY = 5000;
  * (the broker's acknowledgements take a while under load) and QoS 0 needs
  * fewer (flushes pace it); both sizes keep 1,000,000 lines under 100 MB.
  */
-function windowFor(host: string, qos: QoS): number {
+export function windowFor(host: string, qos: QoS): number {
   if (isAwsHost(host)) return AWS_PUBLISHES_PER_SECOND;
   return qos === 1 ? 384 : 256;
 }
@@ -92,7 +97,7 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
   const { topic, qos, retain, properties } = plan;
   const pacer = new Pacer(paceFor(session.info.endpoint, plan.rate));
   const window = windowFor(session.info.endpoint, qos);
-  const ctx = { clientId: session.info.clientId, topic };
+  const ctx = { clientId: session.info.clientId, topic: topic ?? '' };
   if (!pacer.unlimited) deps.log?.(`pacing publishes to ${plan.rate ?? AWS_PUBLISHES_PER_SECOND}/s`);
 
   let published = 0;
@@ -141,7 +146,7 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
   };
 
   // Waits only when it must (pacing, a full window, --interval): the common path costs no promise.
-  const send = async (payload: Uint8Array, first: boolean): Promise<void> => {
+  const send = async (payload: Uint8Array, first: boolean, to = topic!): Promise<void> => {
     if (!first && plan.intervalMs > 0 && !stop) await sleep(plan.intervalMs, undefined, { signal }).catch(() => {});
     const delay = pacer.delay(payload.length);
     if (delay > 0) await sleep(delay);
@@ -151,7 +156,7 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
     if (stop) return;
     inflight++;
     published++;
-    session.send({ topic, payload, qos, retain, properties }, done);
+    session.send({ topic: to, payload, qos, retain, properties }, done);
     if (flushEvery && published % flushEvery === 0) await flushPoint();
   };
   const mustWait = () => inflight >= window || plan.intervalMs > 0 || !pacer.unlimited || (flushEvery > 0 && (published + 1) % flushEvery === 0);
@@ -168,22 +173,30 @@ export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
     } else {
       let seq = 0;
       let template: { text: string; render: PayloadTemplate } | undefined;
-      for await (const batch of readLineBatches(plan.source.input, MAX_PAYLOAD_BYTES)) {
+      const { decode } = plan.source;
+      // A line naming its topic may be longer than its payload.
+      for await (const batch of readLineBatches(plan.source.input, decode ? 2 * MAX_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES)) {
         for (const line of batch) {
           if (stop) break;
           seq++;
           let payload: Buffer = line.bytes;
+          let to = topic!;
+          if (decode) {
+            const d = decode(payload);
+            if (d.error !== undefined) throw usageError('INVALID_LINE', `Line ${line.number} of the input: ${d.error}.`);
+            ({ topic: to, payload } = d);
+          }
           if (plan.template && payload.includes('{{')) {
             const text = payload.toString('utf8');
             if (template?.text !== text && hasPlaceholders(text)) template = { text, render: compilePayloadTemplate(text) };
-            payload = Buffer.from(template!.render({ seq, ...ctx }));
+            payload = Buffer.from(template!.render({ seq, ...ctx, topic: to }));
             if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Line ${line.number} (after the template)`);
           }
-          if (mustWait()) await send(payload, seq === 1);
+          if (mustWait()) await send(payload, seq === 1, to);
           else {
             inflight++;
             published++;
-            session.send({ topic, payload, qos, retain, properties }, done);
+            session.send({ topic: to, payload, qos, retain, properties }, done);
           }
         }
         if (stop) break;

@@ -12,7 +12,7 @@
  * damaged fails its length or CRC check: the reader stops there, and the spool
  * drops the rest of that file (spool.ts). Pure: no I/O.
  */
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 
 export const HEADER_BYTES = 12;
 const MAGIC = 0xa7;
@@ -44,9 +44,14 @@ function crc32js(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+type Crc32 = (data: Uint8Array, crc?: number) => number;
+let implementation: Crc32 | undefined;
 
-export const crc32: (data: Uint8Array, crc?: number) => number = native ? (data, crc = 0) => native(data, crc) : crc32js;
+/** zlib's (native, Node >= 20.15) when there is one; node:zlib is loaded on first use, not by `pub --help`. */
+export function crc32(data: Uint8Array, crc = 0): number {
+  implementation ??= (createRequire(import.meta.url)('node:zlib') as { crc32?: Crc32 }).crc32 ?? crc32js;
+  return implementation(data, crc);
+}
 export { crc32js as crc32InJavaScript };
 
 function recordCrc(buf: Buffer, start: number, end: number): number {

@@ -1,6 +1,6 @@
 /**
- * The status line `iotctl tail` keeps at the bottom of a terminal (stderr):
- * connected / reconnecting, and messages per second. Redrawn once a second;
+ * The status line `iotctl tail` (and `pub --spool`) keeps at the bottom of a
+ * terminal (stderr): connected / reconnecting, and messages per second. Redrawn once a second;
  * cleared around message output when stdout shares the terminal.
  */
 import { formatDuration } from '../core/duration.js';
@@ -32,10 +32,12 @@ export class StatusLine {
   private rate = 0;
   private timer?: NodeJS.Timeout;
 
+  /** `text`: what to show instead of tail's (pub --spool shows its spool). */
   constructor(
     private readonly stream: OutStream,
     private readonly where: string,
     private readonly colors: Colors,
+    private readonly text?: (state: TailState, now: number) => string,
   ) {}
 
   start(): void {
@@ -64,7 +66,7 @@ export class StatusLine {
   draw(): void {
     // A terminal that does not say its width (0) is taken as 100 columns.
     const columns = this.stream.columns || 100;
-    let text = statusText(this.state, { where: this.where, rate: this.rate, total: this.total, now: Date.now() }, this.colors);
+    let text = this.text ? this.text(this.state, Date.now()) : statusText(this.state, { where: this.where, rate: this.rate, total: this.total, now: Date.now() }, this.colors);
     // A wrapped line could not be cleared with \r: cut it to the width (uncoloured then).
     // eslint-disable-next-line no-control-regex
     const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
