@@ -190,6 +190,19 @@ describe('streams and follow', () => {
     expect(records(got.stdout)).toHaveLength(3000);
   });
 
+  it('pub --lines --line-format json: each line names its topic; a line that is not JSON stops the run (exit 2)', async () => {
+    const sub = background(['sub', 'things/pi01/#', '--count', '2', '--auth', 'sigv4', '--endpoint', '127.0.0.1', '--format', 'template', '--template', '{{topic}} {{payload}}']);
+    await sub.ready;
+    const input = '{"topic": "things/pi01/a", "payload": "one"}\n{"topic": "things/pi01/b", "payload": {"t": 2}}\n';
+    const r = await runCli(['--json', 'pub', '--lines', '--line-format', 'json', '--device', device], { env, stdin: input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ published: 2, acknowledged: 2 });
+    expect((await sub.done).stdout.trim().split('\n')).toEqual(['things/pi01/a one', 'things/pi01/b {"t":2}']);
+    const bad = await runCli(['pub', '--lines', '--line-format', 'json', '--device', device], { env, stdin: '{"topic": "things/pi01/a", "payload": 1}\nnot json\n' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/error: Line 2 of the input: not JSON \(.*\)\. 1 message published before that was acknowledged\./);
+  });
+
   it('tail follows until Ctrl-C and exits 130', async () => {
     const controller = new AbortController();
     const tail = runCli(['tail', 'things/pi01/#', '--device', device], { env, signal: controller.signal });
