@@ -3,12 +3,10 @@
 // against one local mosquitto with mutual TLS and the same certificates.
 // Prints medians and ratios; a counting subscriber checks what arrived.
 // Usage: node bench/pubsub.mjs [rounds]   (bench/pubsub.sh builds first)
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasMosquitto, makeCertificates, startMosquitto } from '../test/helpers/mosquitto.mjs';
+import { countReceived, median, mqttKit, startBench, writeLines } from './mqtt-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'iotctl.js');
@@ -17,104 +15,15 @@ const rounds = Number(process.argv[2] ?? 3);
 const N = 100_000;
 const BIG = 1_000_000;
 
-if (!hasMosquitto()) {
-  console.error('bench/pubsub.mjs needs /usr/sbin/mosquitto and mosquitto-clients (apt-get install mosquitto mosquitto-clients)');
-  process.exit(2);
-}
+const { dir, certs, broker, port, env, tls } = await startBench('bench/pubsub.mjs');
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-bench-pubsub-'));
-const certs = makeCertificates(dir);
-const broker = await startMosquitto(dir, certs, { logSubscriptions: true });
-// Whatever happens to this script, the broker it started goes with it.
-process.on('exit', () => {
-  try {
-    process.kill(broker.pid);
-  } catch {}
-});
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
-const port = broker.ports.mtls;
-const env = { ...process.env, IOTCTL_CONFIG_DIR: mkdtempSync(path.join(os.tmpdir(), 'iotctl-bench-config-')), NO_COLOR: '1' };
+const lines100k = writeLines(dir, 'lines-100k.txt', N);
+const lines1m = writeLines(dir, 'lines-1m.txt', BIG);
 
-const line = 'x'.repeat(100);
-const writeLines = (name, n) => {
-  const file = path.join(dir, name);
-  const chunk = (line + '\n').repeat(10_000);
-  const fd = openSync(file, 'w');
-  for (let i = 0; i < n / 10_000; i++) writeFileSync(fd, chunk);
-  closeSync(fd);
-  return file;
-};
-const lines100k = writeLines('lines-100k.txt', N);
-const lines1m = writeLines('lines-1m.txt', BIG);
-
-const tls = ['--cafile', certs.ca, '--cert', certs.ec.cert, '--key', certs.ec.key];
 const iotctlConn = ['--endpoint', `127.0.0.1:${port}`, '--cert', certs.ec.cert, '--key', certs.ec.key, '--ca', certs.ca];
 const sdkArgs = (topic) => ['127.0.0.1', String(port), certs.ca, certs.ec.cert, certs.ec.key, topic];
+const { run, subscriber, counter, clientId, interleaved } = mqttKit({ broker, port, tls, env, dir });
 
-/** Runs a command to completion; stdin from a file; wall time in ms. */
-function run(cmd, args, { stdin, stdout } = {}) {
-  return new Promise((resolve, reject) => {
-    const inFd = stdin ? openSync(stdin, 'r') : 'ignore';
-    const outFd = stdout ? openSync(stdout, 'w') : 'pipe';
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: [inFd, outFd, 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (typeof inFd === 'number') closeSync(inFd);
-      if (typeof outFd === 'number') closeSync(outFd);
-      resolve({ code, ms, stderr: err });
-    });
-  });
-}
-
-/**
- * A subscriber started in the background (stdout to a file), ready once the
- * broker has logged its SUBSCRIBE; resolves with its exit time.
- */
-function subscriber(cmd, args, clientId, topic, outFile) {
-  const outFd = openSync(outFile, 'w');
-  const child = spawn(cmd, args, { env, stdio: ['ignore', outFd, 'pipe'] });
-  let err = '';
-  let markReady;
-  const ready = new Promise((r) => (markReady = r));
-  const subscribed = `${clientId} `;
-  const poll = setInterval(() => {
-    if (broker.log.split('\n').some((l) => l.includes(subscribed) && l.endsWith(` ${topic}`))) markReady();
-  }, 10);
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearInterval(poll);
-      closeSync(outFd);
-      markReady();
-      resolve({ code, at: process.hrtime.bigint(), stderr: err });
-    }),
-  );
-  return { ready, exited, kill: () => child.kill('SIGKILL') };
-}
-
-function countReceived(file) {
-  const text = readFileSync(file, 'utf8');
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-let clientSeq = 0;
-const clientId = (kind) => `${kind}-${process.pid}-${++clientSeq}`;
-
-/** A mosquitto_sub that counts what a publisher run delivers. */
-function counter(topic, n, qos) {
-  const out = path.join(dir, `count-${topic.replace(/\W/g, '_')}.txt`);
-  const id = clientId('counter');
-  const s = subscriber('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), ...tls, '-t', topic, '-q', String(qos), '-C', String(n), '-W', '120', '-i', id], id, topic, out);
-  return { ...s, count: async () => (await s.exited, countReceived(out)) };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 let topicSeq = 0;
 const topicFor = (name) => `bench/${name.replace(/\W+/g, '-')}/${++topicSeq}`;
 
@@ -184,24 +93,15 @@ const subscribers = {
 // ---------------------------------------------------- one message, one process
 {
   const oneShot = {
-    'mosquitto_pub -m (QoS 1)': (t) => ['mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...tls, '-t', t, '-m', 'hello', '-q', '1']],
-    'bare SDK script (3.1.1, QoS 1)': (t) => [process.execPath, [sdkPub, ...sdkArgs(t), '--qos', '1']],
-    'iotctl pub (3.1.1, QoS 1)': (t) => [process.execPath, [bin, 'pub', t, 'hello', ...iotctlConn]],
-    'bare SDK script (MQTT 5, QoS 1)': (t) => [process.execPath, [sdkPub, ...sdkArgs(t), '--qos', '1', '--mqtt', '5']],
-    'iotctl pub --mqtt 5 (QoS 1)': (t) => [process.execPath, [bin, 'pub', t, 'hello', '--mqtt', '5', ...iotctlConn]],
+    'mosquitto_pub -m (QoS 1)': ['mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...tls, '-t', 'bench/oneshot', '-m', 'hello', '-q', '1']],
+    'bare SDK script (3.1.1, QoS 1)': [process.execPath, [sdkPub, ...sdkArgs('bench/oneshot'), '--qos', '1']],
+    'iotctl pub (3.1.1, QoS 1)': [process.execPath, [bin, 'pub', 'bench/oneshot', 'hello', ...iotctlConn]],
+    'bare SDK script (MQTT 5, QoS 1)': [process.execPath, [sdkPub, ...sdkArgs('bench/oneshot'), '--qos', '1', '--mqtt', '5']],
+    'iotctl pub --mqtt 5 (QoS 1)': [process.execPath, [bin, 'pub', 'bench/oneshot', 'hello', '--mqtt', '5', ...iotctlConn]],
   };
-  const samples = {};
   const n = Math.max(15, rounds * 5);
   process.stderr.write(`one-shot: ${n + 2} rounds\n`);
-  for (let r = 0; r < n + 2; r++) {
-    for (const [name, make] of Object.entries(oneShot)) {
-      const [cmd, args] = make('bench/oneshot');
-      const res = await run(cmd, args);
-      if (res.code !== 0) throw new Error(`${name} exited ${res.code}: ${res.stderr}`);
-      if (r >= 2) (samples[name] ??= []).push(res.ms); // the first rounds warm the file cache
-    }
-  }
-  for (const [name, xs] of Object.entries(samples)) results.push({ section: `connect, publish one message, exit (median of ${n})`, name, ms: median(xs) });
+  for (const [name, ms] of Object.entries(await interleaved(oneShot, n))) results.push({ section: `connect, publish one message, exit (median of ${n})`, name, ms });
 }
 
 // ------------------------------------------------------ peak RSS, 1M lines

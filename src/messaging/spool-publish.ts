@@ -83,6 +83,8 @@ export interface SpoolDeps {
 
 /** A publish denied after a hang-up (MQTT 3.1.1 can only guess) this many times in a row, with no line acknowledged between, is final. */
 const DENIALS_BEFORE_GIVING_UP = 3;
+/** While connected with a full spool, how often the input checks for room. */
+const ROOM_CHECK_MS = 100;
 /** After Ctrl-C, how long acknowledgements of lines in flight are awaited. */
 const STOP_GRACE_MS = 1000;
 
@@ -112,15 +114,10 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
   const counts = (): SpoolCounts => ({ ...c, recovered: spool.recovered, dropped: spool.dropped, pending: spool.pending, bytes: spool.bytes });
   if (spool.recovered > 0) deps.log?.(`spool ${plan.dir}: ${spool.recovered.toLocaleString('en-US')} lines left by an earlier run go first`);
 
-  /** The publishing loop waits on `wake`; the input loop, when the spool is full while connected, on `room`. */
+  /** What the publishing loop waits on: an acknowledgement, new lines, a lost connection, the end of the input, Ctrl-C. */
   const wake = new Wakeup();
-  const room = new Wakeup();
   const { signal } = deps;
-  const notifyBoth = () => {
-    wake.notify();
-    room.notify();
-  };
-  signal.addEventListener('abort', notifyBoth, { once: true });
+  signal.addEventListener('abort', wake.notify, { once: true });
   let inputDone = false;
   let finished = false;
   let fatal: IotctlError | undefined;
@@ -142,9 +139,9 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
         if (d.error !== undefined) skip(line.number, d.error);
         else entries.push(d);
       }
-      // Connected and full: let the broker catch up (the acknowledged files go once a second).
+      // Connected and full: let the broker catch up (files the acknowledgements have passed are deleted by persist()).
       while (session && !stopping() && !finished && spool.bytes >= spool.maxBytes * 0.9) {
-        await Promise.race([room.wait(), sleep(200)]);
+        await sleep(ROOM_CHECK_MS);
         spool.persist();
       }
       if (stopping() || finished) break;
@@ -205,7 +202,7 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
         // Refused by the broker on a live connection (MQTT 5 PUBACK): no retry changes that.
         fatal ??= e;
       }
-      notifyBoth();
+      wake.notify();
     };
     spool.rewind();
     while (!lost && !stopping() && !done()) {
@@ -249,7 +246,6 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
         lost = await pump(s);
         session = undefined;
         await s.disconnect();
-        room.notify();
       }
       if (!lost || stopping()) break;
       if (lost.exitCode === ExitCode.INTERRUPTED) break;
@@ -268,7 +264,7 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
   } finally {
     finished = true;
     clearInterval(heartbeat);
-    signal.removeEventListener('abort', notifyBoth);
+    signal.removeEventListener('abort', wake.notify);
     if (!inputDone) plan.input.destroy?.();
     spool.close();
   }
