@@ -139,7 +139,9 @@ function firstArrivals(lines: string[]): Map<string, string[]> {
 }
 
 const numbers = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
-const spoolBytes = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.seg')).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+/** Bytes of the spool's segment files (the publisher may delete one between the listing and its stat). */
+const spoolBytes = (dir: string) =>
+  (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.seg')).reduce((n, f) => n + (statSync(path.join(dir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
 const recordBytes = (entries: { topic: string; payload: string }[]) => encodeRecords(entries.map((e) => ({ topic: e.topic, payload: Buffer.from(e.payload) }))).length;
 const freshSpool = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-spool-it-')), 'spool');
 
