@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { IotctlError } from '../../src/core/errors.js';
 import { NO_COLORS } from '../../src/io/colors.js';
-import { readLines } from '../../src/messaging/lines.js';
+import { readLineBatches, readLines } from '../../src/messaging/lines.js';
 import { classifyPayload, sanitizeForTerminal } from '../../src/messaging/payload.js';
 import { prepareSingle } from '../../src/messaging/publish.js';
 import { chooseFormat, colorJson, compileOutputTemplate, createRenderer, messageRecord, renderNdjson, renderPretty } from '../../src/messaging/render.js';
@@ -201,6 +201,15 @@ describe('line streaming', () => {
   it('refuses a line over the limit, naming it', async () => {
     await expect(collect(Readable.from([Buffer.from('ok\n' + 'x'.repeat(20) + '\n')]), 10)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', exitCode: 2, message: expect.stringContaining('Line 2') });
     await expect(collect(Readable.from([Buffer.from('x'.repeat(8)), Buffer.from('x'.repeat(8))]), 10)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('with a callback for over-long lines (pub --spool), skips them, even when one spans chunks, and goes on', async () => {
+    const skipped: string[] = [];
+    const out: string[] = [];
+    const input = Readable.from([Buffer.from('ok\n' + 'x'.repeat(20) + '\nfine\n' + 'y'.repeat(8)), Buffer.from('y'.repeat(8)), Buffer.from('y'.repeat(8) + '\nlast\n' + 'z'.repeat(30))]);
+    for await (const batch of readLineBatches(input, 10, (n, bytes) => skipped.push(`${n}:${bytes}`))) for (const l of batch) out.push(`${l.number}:${l.bytes}`);
+    expect(out).toEqual(['1:ok', '3:fine', '5:last']);
+    expect(skipped).toEqual(['2:20', '4:24', '6:30']);
   });
 
   it('reads only as fast as lines are consumed (backpressure)', async () => {
