@@ -2,7 +2,8 @@
  * createEmulator: the local AWS IoT Core as a library. It loads (or creates)
  * the data directory, opens the registry, and starts the listeners: the
  * control plane (IoT + Cognito Identity over HTTP) and the data plane (an MQTT
- * broker over mutual TLS and over SigV4 WebSockets, enforcing IoT policies);
+ * broker over mutual TLS and over SigV4 WebSockets, and the HTTPS data-plane
+ * API beside it, all enforcing IoT policies);
  * `close()` stops them and leaves the state durable.
  */
 import { promises as fs } from 'node:fs';
@@ -13,6 +14,7 @@ import { Authenticator } from './auth.js';
 import { roleAuthorizer } from './authorization/control-plane.js';
 import { AuthLog, guardEventWriter, type AuthLogEvent } from './broker/auth-log.js';
 import { startBroker, type Broker } from './broker/broker.js';
+import { startDataPlane, type DataPlane } from './data-plane/data-plane.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from './broker/outbound.js';
 import type { SubscribeDeniedMode } from './broker/hooks.js';
 import { RetainedStore } from './broker/retained.js';
@@ -36,7 +38,7 @@ import { IotctlError } from '../core/errors.js';
 import { LOCAL_IOT_CORE_SERVICE } from '../core/local.js';
 import { isAccountId } from '../core/aws-ids.js';
 
-export const DEFAULT_PORTS = { http: 4580, mqtt: 4581, ws: 4582 } as const;
+export const DEFAULT_PORTS = { http: 4580, mqtt: 4581, ws: 4582, https: 4583 } as const;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -50,6 +52,8 @@ export interface EmulatorPorts {
   mqtt?: number;
   /** MQTT over WebSocket (TLS, SigV4-presigned, path /mqtt). Default 4582. */
   ws?: number;
+  /** The HTTPS data plane (publish, retained messages): client certificates or SigV4. Default 4583. */
+  https?: number;
 }
 
 export interface EmulatorLogger {
@@ -112,6 +116,8 @@ export interface EmulatorEndpoints {
   mqtt: Endpoint;
   /** MQTT over WebSocket: `url` is wss://<host>:<port>/mqtt, to be SigV4-presigned (service iotdevicegateway). */
   ws: Endpoint & { url: string };
+  /** The HTTPS data plane: `url` is https://<host>:<port> (POST /topics/<topic>, GET /retainedMessage...; a client certificate or SigV4 service iotdata). */
+  https: Endpoint & { url: string };
   /** The local CA certificate; clients use it instead of AmazonRootCA1.pem. */
   caFile: string;
   /** The host DescribeEndpoint answers. */
@@ -142,6 +148,8 @@ export interface Emulator {
   authenticator: Authenticator;
   /** The MQTT broker (connection count, persistent sessions). */
   broker: Broker;
+  /** The HTTPS data plane. */
+  dataPlane: DataPlane;
   retained: RetainedStore;
   authLog: AuthLog;
   close(): Promise<void>;
@@ -209,19 +217,20 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     tokenSigner,
   };
   const startedAt = new Date().toISOString();
-  const dataPlane: { mqtt?: string; websocket?: string } = {};
+  const dataPlaneHealth: { mqtt?: string; websocket?: string; https?: string } = {};
   const controlPlane = new ControlPlane({
     ctx,
     auth: authenticator,
     maxBodyBytes: limits.maxBodyBytes,
     authorize: options.authorize ?? roleAuthorizer(arns),
-    health: () => ({ status: 'ok', service: LOCAL_IOT_CORE_SERVICE, pid: process.pid, region, accountId, startedAt, dataDir, ...dataPlane, logFile }),
+    health: () => ({ status: 'ok', service: LOCAL_IOT_CORE_SERVICE, pid: process.pid, region, accountId, startedAt, dataDir, ...dataPlaneHealth, logFile }),
     logRequest: options.log?.request,
     logError: options.log?.error,
   });
   const server = createHttpServer(controlPlane.handle, limits);
   new ConnectionGuard(server, 'control plane', listenerLimits, guardEventWriter(authLog, 'http'));
   let broker: Broker | undefined;
+  let dataPlane: DataPlane | undefined;
   const closeHttp = async () => {
     if (!server.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -256,13 +265,32 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       now,
       logError: options.log?.error,
     });
+    dataPlane = await startDataPlane({
+      host,
+      port: options.ports?.https ?? DEFAULT_PORTS.https,
+      serverCertificate: material.server,
+      caPem: material.ca.certificatePem,
+      store,
+      arns,
+      authenticator,
+      broker,
+      retained,
+      log: authLog,
+      listenerLimits,
+      httpLimits: limits,
+      now,
+      logRequest: options.log?.request,
+      logError: options.log?.error,
+    });
   } catch (err) {
+    await broker?.close();
     await closeHttp();
     await removeTemp();
     throw err;
   }
 
   const wsUrl = `wss://${urlHost(dataHost)}:${broker.wsPort}${WS_PATH}`;
+  const httpsUrl = `https://${urlHost(dataHost)}:${dataPlane.port}`;
   const endpoints: EmulatorEndpoints = {
     region,
     accountId,
@@ -270,16 +298,20 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     http: { host: dataHost, port: httpPort },
     mqtt: { host: dataHost, port: broker.mqttPort },
     ws: { host: dataHost, port: broker.wsPort, url: wsUrl },
+    https: { host: dataHost, port: dataPlane.port, url: httpsUrl },
     caFile: material.caFile,
     dataHost,
     logFile,
   };
-  dataPlane.mqtt = `${urlHost(dataHost)}:${broker.mqttPort}`;
-  dataPlane.websocket = wsUrl;
+  dataPlaneHealth.mqtt = `${urlHost(dataHost)}:${broker.mqttPort}`;
+  dataPlaneHealth.websocket = wsUrl;
+  dataPlaneHealth.https = `${urlHost(dataHost)}:${dataPlane.port}`;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      // HTTPS first: nothing may publish into a broker that is closing.
+      await dataPlane!.close();
       await broker!.close();
       await closeHttp();
       await Promise.all([store.flush(), retained.flush(), authLog.flush()]);
@@ -296,7 +328,12 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       controlPlane: endpoints.controlPlane,
       caFile: endpoints.caFile,
       dataDir,
-      endpoints: { http: endpoints.http, mqtt: endpoints.mqtt, ws: { host: endpoints.ws.host, port: endpoints.ws.port } },
+      endpoints: {
+        http: endpoints.http,
+        mqtt: endpoints.mqtt,
+        ws: { host: endpoints.ws.host, port: endpoints.ws.port },
+        https: { host: endpoints.https.host, port: endpoints.https.port },
+      },
       logFile,
     };
     try {
@@ -317,6 +354,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     serverCertificate: material.server,
     authenticator,
     broker,
+    dataPlane,
     retained,
     authLog,
     close,

@@ -35,8 +35,10 @@ export class ValidationError extends Error {
 /** IoT's status per error code (facts sheet §3); anything not listed is a 400. */
 const REST_JSON_STATUS: Record<string, number> = {
   UnauthorizedException: 401,
+  ForbiddenException: 403,
   ResourceNotFoundException: 404,
   UnknownOperationException: 404,
+  MethodNotAllowedException: 405,
   CertificateStateException: 406,
   RequestTimeoutException: 408,
   ResourceAlreadyExistsException: 409,

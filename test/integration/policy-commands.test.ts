@@ -53,7 +53,7 @@ describe('iotctl policy templates', () => {
   it('--json gives names, descriptions and parameters', async () => {
     const r = await runCli(['policy', 'templates', '--json']);
     const out = json(r.stdout);
-    expect(out.templates.map((t: { name: string }) => t.name)).toEqual(['cognito-user', 'device', 'home', 'read-only', 'shadow']);
+    expect(out.templates.map((t: { name: string }) => t.name)).toEqual(['cognito-user', 'device', 'home', 'http-device', 'read-only', 'shadow']);
     const home = out.templates.find((t: { name: string }) => t.name === 'home');
     expect(home.parameters).toContainEqual({ name: 'homeId', description: expect.any(String), required: true, pattern: '[A-Za-z0-9_.:-]{1,64}', default: null, builtin: false });
     expect(home.parameters).toContainEqual(expect.objectContaining({ name: 'region', default: '*', builtin: true }));
@@ -92,7 +92,7 @@ describe('iotctl policy render', () => {
     [['home'], 'error: The template "home" needs the parameter "homeId"', 'hint: pass --param homeId=<value>'],
     [['home', '--param', 'homeId=a/b'], 'error: The value "a/b" for "homeId" does not match', 'hint: homeId: the home\'s id'],
     [['home', '--param', 'homeId'], 'error: --param expects key=value, got "homeId".', 'hint: e.g. --param homeId=123_aws_ave'],
-    [['nope'], 'error: There is no policy template "nope".', 'hint: templates: cognito-user, device, home, read-only, shadow'],
+    [['nope'], 'error: There is no policy template "nope".', 'hint: templates: cognito-user, device, home, http-device, read-only, shadow'],
   ])('usage errors: %j', async (args, error, hint) => {
     const r = await runCli(['policy', 'render', ...args]);
     expect(r.code).toBe(2);

@@ -13,8 +13,8 @@ const render = (name: string, params: Record<string, string> = {}) => {
 };
 
 describe('shipped templates', () => {
-  it('are the five expected ones', () => {
-    expect(templates.map((t) => t.name)).toEqual(['cognito-user', 'device', 'home', 'read-only', 'shadow']);
+  it('are the six expected ones', () => {
+    expect(templates.map((t) => t.name)).toEqual(['cognito-user', 'device', 'home', 'http-device', 'read-only', 'shadow']);
   });
 
   it.each(templates.map((t) => [t.name, t] as const))('%s is a sound template', (_name, t) => {
@@ -27,6 +27,7 @@ describe('shipped templates', () => {
     'cognito-user': { prefix: Array(4).fill(level).join('/') },
     device: { prefix: level },
     home: { homeId: level },
+    'http-device': { prefix: level },
     'read-only': { prefix: Array(7).fill(level).join('/'), clientIdPrefix: level },
     shadow: {},
   };
@@ -95,7 +96,10 @@ describe('templates decide as intended', () => {
   const device = [render('device')];
   const shadow = [render('shadow')];
   const reader = [render('read-only')];
+  const http = [render('http-device')];
   const lamp = { clientId: 'lamp-1', thing: { name: 'lamp-1' } };
+  /** An HTTPS request: no client id and no thing, only the certificate (CN = the thing name, as iotctl provision makes it). */
+  const lampOverHttps = { certificate: { id: 'a'.repeat(64), subject: { CommonName: ['lamp-1'] } } };
   it.each<[string, ReturnType<typeof render>[], string, string, object, string]>([
     ['device connects as its thing name', device, 'iot:Connect', 'lamp-1', lamp, 'ALLOWED'],
     ['device cannot take another client id', device, 'iot:Connect', 'lamp-2', lamp, 'IMPLICIT_DENY'],
@@ -110,6 +114,13 @@ describe('templates decide as intended', () => {
     ['shadow: named shadow responses', shadow, 'iot:Subscribe', '$aws/things/lamp-1/shadow/name/config/update/#', lamp, 'ALLOWED'],
     ['shadow: not another thing', shadow, 'iot:Subscribe', '$aws/things/lamp-2/shadow/update/#', lamp, 'IMPLICIT_DENY'],
     ['shadow: no plain topics', shadow, 'iot:Publish', 'things/lamp-1/state', lamp, 'IMPLICIT_DENY'],
+    ['device cannot publish over HTTPS (no thing variables there)', device, 'iot:Publish', 'things/lamp-1/state', lampOverHttps, 'IMPLICIT_DENY'],
+    ['http-device publishes over HTTPS by its common name', http, 'iot:Publish', 'things/lamp-1/state', lampOverHttps, 'ALLOWED'],
+    ['http-device retains and reads back its own retained messages', http, 'iot:GetRetainedMessage', 'things/lamp-1/state', lampOverHttps, 'ALLOWED'],
+    ['http-device cannot publish for another device', http, 'iot:Publish', 'things/lamp-2/state', lampOverHttps, 'IMPLICIT_DENY'],
+    ['http-device connects over MQTT as its common name', http, 'iot:Connect', 'lamp-1', lampOverHttps, 'ALLOWED'],
+    ['http-device subscribes to its own topics', http, 'iot:Subscribe', 'things/lamp-1/#', lampOverHttps, 'ALLOWED'],
+    ['http-device needs a certificate', http, 'iot:Publish', 'things/lamp-1/state', lamp, 'IMPLICIT_DENY'],
     ['read-only subscribes', reader, 'iot:Subscribe', 'sensors/floor1/#', { clientId: 'reader-1' }, 'ALLOWED'],
     ['read-only receives', reader, 'iot:Receive', 'sensors/floor1/t', { clientId: 'reader-1' }, 'ALLOWED'],
     ['read-only never publishes', reader, 'iot:Publish', 'sensors/floor1/t', { clientId: 'reader-1' }, 'IMPLICIT_DENY'],

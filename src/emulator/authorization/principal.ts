@@ -18,6 +18,11 @@ export type Principal =
 
 /** What a connection adds to the principal: its client id and where it came from. */
 export interface ConnectionFacts {
+  /**
+   * `https`: a request of the HTTPS data plane. It has no client id and no
+   * thing: AWS resolves iot:Connection.Thing.* only over MQTT and MQTT over WebSocket.
+   */
+  protocol?: 'mqtt' | 'https';
   clientId?: string;
   sourceIp?: string;
   /** The host name the client asked for (SNI or Host), iot:DomainName. */
@@ -36,6 +41,12 @@ export function principalName(principal: Principal, arns: Arns): string {
     case 'root':
       return `arn:aws:iam::${arns.accountId}:root`;
   }
+}
+
+/** The kind of principal, as the auth log names it. */
+export function principalKind(principal: Principal): 'certificate' | 'cognito-authenticated' | 'cognito-unauthenticated' | 'root' {
+  if (principal.kind !== 'cognito') return principal.kind;
+  return principal.authenticated ? 'cognito-authenticated' : 'cognito-unauthenticated';
 }
 
 /** The registry key IoT policies are attached to (none for the root key). */
@@ -96,7 +107,7 @@ export function policyContext(registry: Registry, principal: Principal, connecti
   if (connection.sourceIp !== undefined) context.sourceIp = connection.sourceIp;
   if (connection.domainName !== undefined) context.domainName = connection.domainName;
   if (connection.connectAttributes?.length) context.connectAttributes = connection.connectAttributes;
-  const thing = connectionThing(registry, principal, connection.clientId);
+  const thing = connection.protocol === 'https' ? undefined : connectionThing(registry, principal, connection.clientId);
   if (thing) context.thing = { name: thing.name, typeName: thing.typeName, attributes: thing.attributes, attached: true };
   if (principal.kind === 'certificate') context.certificate = principal.facts;
   if (principal.kind === 'cognito') context.cognito = { identityId: principal.identityId, poolId: principal.poolId, amr: [principal.authenticated ? 'authenticated' : 'unauthenticated'] };

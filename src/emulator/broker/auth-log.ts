@@ -27,8 +27,8 @@ export type AuthLogKind =
 export interface AuthLogEvent {
   time: string;
   event: AuthLogKind;
-  /** mqtts and wss: the data plane; http: the control plane's listener. */
-  transport?: 'mqtts' | 'wss' | 'http';
+  /** mqtts, wss and https: the data plane; http: the control plane's listener. */
+  transport?: 'mqtts' | 'wss' | 'https' | 'http';
   sourceIp?: string;
   clientId?: string;
   /** Certificate ARN, Cognito identity id, the account root, or the access key id when it is unknown. */

@@ -26,7 +26,7 @@ import { createTlsListener } from './tls-listener.js';
 import { createWsListener } from './ws-listener.js';
 import { batchWrites } from './write-batching.js';
 import { InboundFlow } from './inbound-flow.js';
-import { MAX_PACKET_BYTES, packetSizeProblem } from './limits.js';
+import { MAX_PACKET_BYTES, mayRetain, packetSizeProblem } from './limits.js';
 import { FrameScanner, PACKET_NAMES, scanInbound } from './mqtt-frames.js';
 import { Outbound, type OutboundLimits } from './outbound.js';
 
@@ -57,13 +57,66 @@ export interface BrokerOptions {
   logError?: (message: string, err: unknown) => void;
 }
 
+/** Who published a message that did not arrive over MQTT (the HTTPS data plane): for attribution only. */
+export interface PublisherFacts {
+  principal: Principal;
+  transport: 'https';
+  sourceIp?: string;
+}
+
+/** MQTT 5 PUBLISH properties, as the HTTPS data plane reads them from its headers and query. */
+export interface MessageProperties {
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Buffer;
+  /** true: the payload is UTF-8 (UTF8_DATA). */
+  payloadFormatUtf8?: boolean;
+  messageExpirySeconds?: number;
+  userProperties?: [name: string, value: string][];
+}
+
+export interface PublishedMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  retain: boolean;
+  properties?: MessageProperties;
+}
+
 export interface Broker {
   mqttPort: number;
   wsPort: number;
   /** Connections admitted and still open. */
   connectionCount(): number;
   sessions: SessionStore;
+  /**
+   * Routes a message that did not come over MQTT exactly as an MQTT PUBLISH is
+   * routed: retained store, offline persistent sessions (QoS 1), and every
+   * subscriber's iot:Receive check. The caller has checked the topic, the
+   * payload size and iot:Publish (and iot:RetainPublish) already. Resolves once
+   * the broker has taken the message (what a PUBACK would say).
+   */
+  publishAs(publisher: PublisherFacts, message: PublishedMessage): Promise<void>;
   close(): Promise<void>;
+}
+
+/** mqtt-packet's names for the properties (MQTT 3.1.1 subscribers never see them). */
+function packetProperties(p: MessageProperties): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (p.contentType !== undefined) out.contentType = p.contentType;
+  if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
+  if (p.correlationData !== undefined) out.correlationData = p.correlationData;
+  if (p.payloadFormatUtf8 !== undefined) out.payloadFormatIndicator = p.payloadFormatUtf8;
+  if (p.messageExpirySeconds !== undefined) out.messageExpiryInterval = p.messageExpirySeconds;
+  if (p.userProperties?.length) {
+    const props: Record<string, string | string[]> = Object.create(null);
+    for (const [name, value] of p.userProperties) {
+      const prev = props[name];
+      props[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    }
+    out.userProperties = props;
+  }
+  return out;
 }
 
 const SESSION_SWEEP_MS = 60_000;
@@ -228,6 +281,20 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const tlsSockets = trackSockets(tlsServer);
   const wsSockets = trackSockets(wsServer);
 
+  async function publishAs(_publisher: PublisherFacts, message: PublishedMessage): Promise<void> {
+    const packet = {
+      cmd: 'publish' as const,
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      retain: message.retain && mayRetain(message.topic),
+      dup: false,
+      ...(message.properties ? { properties: packetProperties(message.properties) } : {}),
+    };
+    if (packet.qos === 1) await sessions.prepare(packet);
+    await new Promise<void>((resolve, reject) => flow.admit(() => aedes.publish(packet as never, (err?: Error) => (err ? reject(err) : resolve()))));
+  }
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -243,7 +310,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   try {
     const mqttPort = await listen(tlsServer, options.host, options.ports.mqtt, '--mqtt-port');
     const wsPort = await listen(wsServer, options.host, options.ports.ws, '--ws-port');
-    return { mqttPort, wsPort, connectionCount: () => live.size, sessions, close };
+    return { mqttPort, wsPort, connectionCount: () => live.size, sessions, publishAs, close };
   } catch (err) {
     await close();
     throw err;

@@ -45,6 +45,11 @@ export class RetainedStore {
     return this.messages.get(topic);
   }
 
+  /** Every retained message, by topic (ListRetainedMessages). */
+  list(): RetainedMessage[] {
+    return [...this.messages.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  }
+
   /** Stores (or, with an empty payload, deletes) the retained message of a topic. */
   async put(topic: string, payload: Buffer, qos: number, now = Date.now()): Promise<void> {
     if (payload.length === 0) {

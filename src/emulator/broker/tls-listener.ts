@@ -27,8 +27,8 @@ export interface TlsListenerOptions {
   authFailed(event: Omit<AuthLogEntry, 'event'>): void;
 }
 
-/** Why a certificate may not connect, or undefined when it may. */
-function certificateProblem(registry: Registry, id: string, now: number): string | undefined {
+/** Why a certificate may not connect, or undefined when it may (the HTTPS data plane asks it at every request). */
+export function certificateProblem(registry: Registry, id: string, now: number): string | undefined {
   const record = registry.certificate(id);
   if (!record) return `the certificate ${id} is not registered with the local IoT Core (register it with CreateCertificateFromCsr, or iotctl provision)`;
   if (record.status !== 'ACTIVE') return `the certificate ${id} is ${record.status}; only ACTIVE certificates may connect`;

@@ -36,7 +36,8 @@ export interface WsListenerOptions {
   logError?(message: string, err: unknown): void;
 }
 
-function toPrincipal(signed: Exclude<SignedPrincipal, { kind: 'anonymous' }>): Principal {
+/** The policy principal of a verified signature (the HTTPS data plane uses it too). */
+export function toPrincipal(signed: Exclude<SignedPrincipal, { kind: 'anonymous' }>): Principal {
   if (signed.kind === 'root') return { kind: 'root', accessKeyId: signed.accessKeyId };
   const s = signed.session;
   return { kind: 'cognito', accessKeyId: s.accessKeyId, identityId: s.identityId, poolId: s.poolId, authenticated: s.authenticated, roleArn: s.roleArn };
