@@ -15,7 +15,7 @@ if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc'
 const CLIENTS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 6);
 
-const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 } });
+const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0, https: 0 } });
 const iot = new IoTClient({ endpoint: emulator.endpoints.controlPlane, region: emulator.endpoints.region, credentials: emulator.credentials });
 const keyPair = await generateKeyPair(DEFAULT_EC);
 const cert = await iot.send(new CreateCertificateFromCsrCommand({ certificateSigningRequest: await createCsr({ keyPair, subject: 'CN=heap' }), setAsActive: true }));

@@ -60,7 +60,7 @@ function rssMb(pid) {
 async function startLocalIot() {
   const dataDir = path.join(work, 'local');
   const env = { ...process.env, IOTCTL_CONFIG_DIR: path.join(work, 'config') };
-  const child = start(process.execPath, [path.join(root, 'bin/iotctl.js'), 'local', 'start', '--data-dir', dataDir, '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json', '--quiet'], { env });
+  const child = start(process.execPath, [path.join(root, 'bin/iotctl.js'), 'local', 'start', '--data-dir', dataDir, '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', '--quiet'], { env });
   const ready = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {

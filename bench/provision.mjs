@@ -11,7 +11,7 @@ import { createEmulator } from '../dist/emulator/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.argv[2] ?? 100);
-const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 } });
+const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0, https: 0 } });
 const { endpoints, credentials } = emulator;
 const env = {
   ...process.env,

@@ -42,7 +42,7 @@ const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11,
 // ------------------------------------------------------------- the broker
 
 const env = { ...process.env, IOTCTL_CONFIG_DIR: path.join(work, 'config') };
-const broker = spawn(process.execPath, [path.join(root, 'bin/iotctl.js'), 'local', 'start', '--data-dir', path.join(work, 'local'), '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const broker = spawn(process.execPath, [path.join(root, 'bin/iotctl.js'), 'local', 'start', '--data-dir', path.join(work, 'local'), '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 process.on('exit', () => broker.kill('SIGKILL'));
 const ready = await new Promise((resolve, reject) => {
   let out = '';

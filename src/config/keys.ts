@@ -28,6 +28,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'data-endpoint', description: 'MQTT data endpoint host (else discovered with DescribeEndpoint iot:Data-ATS)' },
   { name: 'mqtt-port', description: 'MQTT over mutual TLS port (default 8883)', validate: port },
   { name: 'ws-port', description: 'MQTT over WebSockets port (default 443)', validate: port },
+  { name: 'https-port', description: 'HTTPS data-plane port for pub --http and retained (default 8443 with a certificate, 443 with SigV4)', validate: port },
   { name: 'ca-file', description: 'root CA file for the data endpoint' },
   { name: 'auth', description: 'how MQTT sessions authenticate', validate: oneOf('mtls', 'sigv4', 'cognito') },
   { name: 'identity-pool-id', description: 'Cognito identity pool for --auth cognito', validate: (v) => (/^[\w-]+:[0-9a-f-]+$/.test(v) ? undefined : 'must look like us-east-1:<uuid>') },

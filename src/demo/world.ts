@@ -46,7 +46,7 @@ export async function createWorld(): Promise<World> {
   const { createEmulator } = await import('../emulator/index.js');
   const emulator = await createEmulator({
     ephemeral: true,
-    ports: { http: 0, mqtt: 0, ws: 0 },
+    ports: { http: 0, mqtt: 0, ws: 0, https: 0 },
     roles: await demoRoles(),
     log: { auth: (event) => authEvents.push(event) },
   });

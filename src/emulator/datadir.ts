@@ -111,7 +111,7 @@ export interface RuntimeInfo {
   controlPlane: string;
   caFile: string;
   dataDir?: string;
-  /** Host/port of each listener: http, mqtt, ws. */
+  /** Host/port of each listener: http, mqtt, ws, https. */
   endpoints: Record<string, { host: string; port: number }>;
   /** The auth log (JSON lines). */
   logFile?: string;
@@ -156,6 +156,8 @@ export interface Health {
   /** The data plane's endpoints, e.g. "127.0.0.1:4581" and "wss://127.0.0.1:4582/mqtt". */
   mqtt?: string;
   websocket?: string;
+  /** host:port of the HTTPS data plane. */
+  https?: string;
   /** The auth log (JSON lines); for an --ephemeral instance, a temp file. */
   logFile?: string;
 }

@@ -35,7 +35,7 @@ export function iamClient(emulator: Emulator, credentials: Credentials = emulato
 }
 
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<TestEmulator> {
-  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 }, ...options });
+  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0, https: 0 }, ...options });
   const iot = iotClient(emulator);
   const cognito = cognitoClient(emulator);
   return {

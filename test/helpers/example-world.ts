@@ -70,7 +70,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
 /** The README's quick start, done in-process: local IoT Core, `local` profile current, ./pi01 provisioned; a Cognito pool and alice's identity if asked. */
 export async function startWorld(env: NodeJS.ProcessEnv, cwd: string, options: { cognito?: boolean } = {}): Promise<World> {
-  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 } });
+  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0, https: 0 } });
   try {
     const { endpoints, credentials } = emulator;
     // The profile `iotctl local start` writes (src/commands/local/start.ts), made current.
@@ -84,6 +84,7 @@ export async function startWorld(env: NodeJS.ProcessEnv, cwd: string, options: {
         'data-endpoint': endpoints.dataHost,
         'mqtt-port': String(endpoints.mqtt.port),
         'ws-port': String(endpoints.ws.port),
+        'https-port': String(endpoints.https.port),
       };
       c.currentProfile = 'local';
     });

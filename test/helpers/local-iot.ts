@@ -10,7 +10,7 @@ export interface LocalIot {
 
 /** An in-memory local IoT Core on free ports, and the CLI environment that talks to it. */
 export async function startLocalIot(options: Partial<EmulatorOptions> = {}): Promise<LocalIot> {
-  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0 }, ...options });
+  const emulator = await createEmulator({ ephemeral: true, ports: { http: 0, mqtt: 0, ws: 0, https: 0 }, ...options });
   const { endpoints, credentials } = emulator;
   const env = testEnv({
     IOTCTL_ENDPOINT_URL: endpoints.controlPlane,
@@ -20,6 +20,7 @@ export async function startLocalIot(options: Partial<EmulatorOptions> = {}): Pro
     IOTCTL_CA_FILE: endpoints.caFile,
     ...(endpoints.mqtt ? { IOTCTL_MQTT_PORT: String(endpoints.mqtt.port) } : {}),
     ...(endpoints.ws ? { IOTCTL_WS_PORT: String(endpoints.ws.port) } : {}),
+    ...(endpoints.https ? { IOTCTL_HTTPS_PORT: String(endpoints.https.port) } : {}),
   });
   return { emulator, env, close: () => emulator.close() };
 }

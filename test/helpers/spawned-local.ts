@@ -13,6 +13,8 @@ export interface Ready {
   controlPlane: string;
   mqtt: string;
   websocket: string;
+  /** host:port of the HTTPS data plane. */
+  https: string;
   caFile: string;
   logFile: string;
   accessKeyId: string;
@@ -30,6 +32,7 @@ export interface SpawnedLocal {
   mqttPort: number;
   wsPort: number;
   httpPort: number;
+  httpsPort: number;
   stderr(): string;
   /** Resolves once stderr has a line that matches (already printed or to come). */
   stderrLine(match: RegExp, timeoutMs?: number): Promise<string>;
@@ -60,11 +63,11 @@ export async function killLeftovers(): Promise<void> {
 }
 
 /**
- * Spawns `iotctl local start --port 0 --mqtt-port 0 --ws-port 0 --json <args>`
+ * Spawns `iotctl local start --port 0 --mqtt-port 0 --ws-port 0 --https-port 0 --json <args>`
  * (add `--ephemeral` or `--data-dir`) and resolves with its ready line.
  */
 export function spawnLocal(args: string[], env: NodeJS.ProcessEnv = testEnv()): Promise<SpawnedLocal> {
-  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const watchers: { match: RegExp; resolve: (line: string) => void }[] = [];
@@ -116,6 +119,7 @@ export function spawnLocal(args: string[], env: NodeJS.ProcessEnv = testEnv()): 
         mqttPort: port(ready.mqtt),
         wsPort: port(ready.websocket),
         httpPort: port(ready.controlPlane),
+        httpsPort: port(ready.https),
         stderr: () => stderr,
         stderrLine(match, timeoutMs = 15_000) {
           const seen = stderr.split('\n').find((l) => match.test(l));

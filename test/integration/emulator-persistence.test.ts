@@ -32,7 +32,7 @@ afterEach(async () => {
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'iotctl-emulator-data-'));
 
 async function start(dataDir: string, extra: Parameters<typeof createEmulator>[0] = {}): Promise<Emulator> {
-  const emulator = await createEmulator({ dataDir, ports: { http: 0, mqtt: 0, ws: 0 }, ...extra });
+  const emulator = await createEmulator({ dataDir, ports: { http: 0, mqtt: 0, ws: 0, https: 0 }, ...extra });
   open.push(emulator);
   return emulator;
 }
@@ -102,7 +102,7 @@ describe('restart persistence', () => {
   it('refuses a second instance on a data directory in use, and takes over a stale server.json', async () => {
     const dir = tempDir();
     const running = await start(dir);
-    await expect(createEmulator({ dataDir: dir, ports: { http: 0, mqtt: 0, ws: 0 } })).rejects.toMatchObject({ code: 'LOCAL_ALREADY_RUNNING' });
+    await expect(createEmulator({ dataDir: dir, ports: { http: 0, mqtt: 0, ws: 0, https: 0 } })).rejects.toMatchObject({ code: 'LOCAL_ALREADY_RUNNING' });
     await stop(running);
     // A crashed instance leaves server.json behind with a dead pid.
     await fs.writeFile(path.join(dir, 'server.json'), JSON.stringify({ pid: 2 ** 22 + 7, controlPlane: 'http://127.0.0.1:1', caFile: '', endpoints: {} }));
@@ -115,7 +115,7 @@ describe('restart persistence', () => {
     const dir = tempDir();
     await stop(await start(dir));
     await fs.writeFile(path.join(dir, 'state.json'), '{"format": 1, "things": [');
-    await expect(createEmulator({ dataDir: dir, ports: { http: 0, mqtt: 0, ws: 0 } })).rejects.toThrow(/state\.json is not valid JSON/);
+    await expect(createEmulator({ dataDir: dir, ports: { http: 0, mqtt: 0, ws: 0, https: 0 } })).rejects.toThrow(/state\.json is not valid JSON/);
   });
 });
 

@@ -13,7 +13,7 @@ import { killLeftovers, spawnLocal } from '../helpers/spawned-local.js';
 afterEach(killLeftovers);
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'iotctl-datadir-'));
-const start = (args: string[], env = testEnv()) => spawnCli(['local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', ...args], { env, timeoutMs: 15_000 });
+const start = (args: string[], env = testEnv()) => spawnCli(['local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', ...args], { env, timeoutMs: 15_000 });
 
 /** One error line and one hint line, no stack, no "Internal error". */
 function oneLine(stderr: string): { error: string; hint: string } {

@@ -75,7 +75,7 @@ describe('secrets in --debug and -v', () => {
 describe('local start and the root secret', () => {
   it('off a terminal, without --json, the secret is not printed; the command it prints instead gives it', { timeout: 30_000 }, async () => {
     const env = testEnv();
-    const child = spawn(process.execPath, [BIN, 'local', 'start', '--ephemeral', '--port', '0', '--mqtt-port', '0', '--ws-port', '0'], { env });
+    const child = spawn(process.execPath, [BIN, 'local', 'start', '--ephemeral', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0'], { env });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let stdout = '';
     await new Promise<void>((resolve) => {

@@ -23,7 +23,7 @@ afterEach(() => {
 
 /** Spawns `iotctl local start ... --json` and resolves with its one JSON line. */
 function startLocal(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'local', 'start', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -54,12 +54,13 @@ describe('iotctl local start', () => {
     const env = testEnv();
     const { child, ready, exit, stdout, stderr } = await startLocal(['--ephemeral'], env);
     expect(Object.keys(ready).sort()).toEqual(
-      ['accessKeyId', 'accountId', 'caFile', 'controlPlane', 'dataDir', 'dataEndpoint', 'logFile', 'mqtt', 'pid', 'profile', 'region', 'secretAccessKey', 'websocket'].sort(),
+      ['accessKeyId', 'accountId', 'caFile', 'controlPlane', 'dataDir', 'dataEndpoint', 'https', 'logFile', 'mqtt', 'pid', 'profile', 'region', 'secretAccessKey', 'websocket'].sort(),
     );
     expect(ready).toMatchObject({ region: 'us-east-1', dataDir: null, profile: 'local', dataEndpoint: '127.0.0.1' });
     expect(ready.controlPlane).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(ready.mqtt).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(ready.websocket).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+    expect(ready.https).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(readFileSync(ready.caFile!, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
 
     const iot = new IoTClient({ endpoint: ready.controlPlane!, region: 'us-east-1', credentials: { accessKeyId: ready.accessKeyId!, secretAccessKey: ready.secretAccessKey! } });
@@ -76,6 +77,7 @@ describe('iotctl local start', () => {
       'data-endpoint': '127.0.0.1',
       'mqtt-port': ready.mqtt!.split(':')[1],
       'ws-port': /:(\d+)\/mqtt$/.exec(ready.websocket!)![1],
+      'https-port': ready.https!.split(':')[1],
     });
 
     // The profile is all `iotctl provision` needs: the device folder points at the broker's MQTT port, and it connects.
@@ -100,7 +102,7 @@ describe('iotctl local start', () => {
     // An ephemeral instance has no server.json; status finds it through the local profile.
     const status = await runCli(['local', 'status', '--json'], { env });
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, ephemeral: true, controlPlane: ready.controlPlane, mqtt: ready.mqtt, websocket: ready.websocket, pid: ready.pid });
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, ephemeral: true, controlPlane: ready.controlPlane, mqtt: ready.mqtt, websocket: ready.websocket, https: ready.https, pid: ready.pid });
     const ca = await runCli(['local', 'ca'], { env });
     expect(ca.stdout.trim()).toBe(ready.caFile);
 

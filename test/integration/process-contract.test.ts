@@ -221,7 +221,7 @@ describe('newcomer papercuts', () => {
 describe('the local profile tells the truth', () => {
   it('an --ephemeral local IoT Core takes its profile with it when it stops; status then says not running', async () => {
     const env = { ...local.env, IOTCTL_ENDPOINT_URL: '', IOTCTL_ACCESS_KEY_ID: '', IOTCTL_SECRET_ACCESS_KEY: '', IOTCTL_CA_FILE: '', IOTCTL_MQTT_PORT: '', IOTCTL_WS_PORT: '', IOTCTL_CONFIG_DIR: mkdtempSync(path.join(os.tmpdir(), 'iotctl-eph-')) };
-    const child = spawn(process.execPath, [BIN, 'local', 'start', '--ephemeral', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--json'], { env, cwd: dir });
+    const child = spawn(process.execPath, [BIN, 'local', 'start', '--ephemeral', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json'], { env, cwd: dir });
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const ready = await new Promise<{ controlPlane: string }>((resolve) => {
       let text = '';

@@ -15,6 +15,7 @@ interface Options {
   port: string;
   mqttPort: string;
   wsPort: string;
+  httpsPort: string;
   ephemeral?: boolean;
   accountId?: string;
   subscribeDenied: string;
@@ -29,6 +30,7 @@ export function configure(cmd: Command): void {
     .option('--port <n>', 'control-plane HTTP port (IoT and Cognito Identity); 0 picks a free one', '4580')
     .option('--mqtt-port <n>', 'MQTT over mutual TLS port (device certificates); 0 picks a free one', '4581')
     .option('--ws-port <n>', 'MQTT over WebSocket port (TLS, SigV4-presigned, path /mqtt); 0 picks a free one', '4582')
+    .option('--https-port <n>', 'HTTPS data-plane port (publish and retained messages; a client certificate or SigV4); 0 picks a free one', '4583')
     .option('--ephemeral', 'keep everything in memory; nothing survives a stop')
     .option('--account-id <id>', 'the 12-digit account ID in ARNs', '123456789012')
     .option('--subscribe-denied <mode>', 'a denied SUBSCRIBE gets "suback" (SUBACK 0x80 for the filter) or "close" (the connection is closed)', 'suback')
@@ -59,7 +61,12 @@ async function forgetProfileOf(ctx: Context, controlPlane: string): Promise<void
 
 export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
   if (options.ephemeral && options.dataDir) throw usageError('CONFLICTING_OPTIONS', '--ephemeral and --data-dir exclude each other.');
-  const ports = { http: parsePort(options.port, '--port'), mqtt: parsePort(options.mqttPort, '--mqtt-port'), ws: parsePort(options.wsPort, '--ws-port') };
+  const ports = {
+    http: parsePort(options.port, '--port'),
+    mqtt: parsePort(options.mqttPort, '--mqtt-port'),
+    ws: parsePort(options.wsPort, '--ws-port'),
+    https: parsePort(options.httpsPort, '--https-port'),
+  };
   const config = await ctx.config();
   const region = ctx.globals.region ?? config.profiles[LOCAL_PROFILE]?.region ?? 'us-east-1';
   if (!isRegion(region)) throw usageError('INVALID_REGION', `"${region}" does not look like an AWS region (e.g. us-east-1).`);
@@ -106,6 +113,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       profile['data-endpoint'] = endpoints.dataHost;
       profile['mqtt-port'] = String(endpoints.mqtt.port);
       profile['ws-port'] = String(endpoints.ws.port);
+      profile['https-port'] = String(endpoints.https.port);
       if (dataDir) profile['local-data-dir'] = dataDir;
       else delete profile['local-data-dir'];
       c.profiles[LOCAL_PROFILE] = profile;
@@ -117,6 +125,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       dataEndpoint: endpoints.dataHost,
       mqtt: `${endpoints.mqtt.host}:${endpoints.mqtt.port}`,
       websocket: endpoints.ws.url,
+      https: `${endpoints.https.host}:${endpoints.https.port}`,
       caFile: endpoints.caFile,
       logFile: endpoints.logFile,
       accessKeyId: credentials.accessKeyId,
@@ -137,6 +146,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         `  control plane   ${c.bold(r.controlPlane)}  (IoT and Cognito Identity; region ${r.region}, account ${r.accountId})`,
         `  MQTT            ${c.bold(r.mqtt)}  (mutual TLS: device certificates)`,
         `  WebSocket       ${c.bold(r.websocket)}  (SigV4-presigned, service iotdevicegateway)`,
+        `  HTTPS           ${c.bold(r.https)}  (publish and retained messages: a client certificate, or SigV4 service iotdata)`,
         `  CA certificate  ${r.caFile}`,
         `  auth log        ${r.logFile}  (iotctl local logs)`,
         `  access key      ${r.accessKeyId}`,

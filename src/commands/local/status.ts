@@ -21,6 +21,8 @@ interface Status {
   mqtt?: string;
   /** wss://host:port/mqtt */
   websocket?: string;
+  /** host:port of the HTTPS data plane. */
+  https?: string;
   region?: string;
   accountId?: string;
   caFile?: string;
@@ -54,6 +56,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         controlPlane: url,
         mqtt: health.mqtt,
         websocket: health.websocket,
+        https: health.https,
         region: health.region,
         accountId: health.accountId,
         caFile: profile?.['ca-file'],
@@ -64,7 +67,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     const instance = await findInstance(dataDir);
     if (instance.state === 'running') {
       const { info } = instance;
-      status = { running: true, dataDir, pid: info.pid, controlPlane: info.controlPlane, mqtt: instance.health.mqtt, websocket: instance.health.websocket, region: info.region, accountId: info.accountId, caFile: info.caFile, startedAt: info.startedAt };
+      status = { running: true, dataDir, pid: info.pid, controlPlane: info.controlPlane, mqtt: instance.health.mqtt, websocket: instance.health.websocket, https: instance.health.https, region: info.region, accountId: info.accountId, caFile: info.caFile, startedAt: info.startedAt };
     } else if (instance.state === 'stale') status.stalePid = instance.info.pid;
   }
   ctx.out.result(status, (s, c) => {
@@ -77,6 +80,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       `  control plane   ${s.controlPlane}  (region ${s.region}, account ${s.accountId})`,
       ...(s.mqtt ? [`  MQTT            ${s.mqtt}  (mutual TLS)`] : []),
       ...(s.websocket ? [`  WebSocket       ${s.websocket}  (SigV4)`] : []),
+      ...(s.https ? [`  HTTPS           ${s.https}  (client certificate or SigV4)`] : []),
       `  CA certificate  ${s.caFile ?? '-'}`,
       `  data            ${s.ephemeral ? 'in memory (--ephemeral)' : s.dataDir}`,
     ].join('\n');
