@@ -48,9 +48,18 @@ export const COMMANDS: NounSpec[] = [
   },
   {
     name: 'pub',
-    summary: 'publish MQTT messages: one, repeated, or one per input line (QoS 1 waits for every ack)',
+    summary: 'publish messages over MQTT (or HTTPS with --http): one, repeated, or one per input line (QoS 1 waits for every ack)',
     examples: ["iotctl pub --device ./pi01 dt/pi01/temp '{\"t\": 21.5}'", 'iotctl pub --lines sim/telemetry < readings.ndjson'],
     load: () => import('../commands/pub.js'),
+  },
+  {
+    name: 'retained',
+    summary: 'retained messages, over the HTTPS data plane (clear one with: pub --http --retain <topic> \'\')',
+    examples: ['iotctl retained list --auth sigv4', 'iotctl retained get --auth sigv4 sensors/demo/config'],
+    verbs: [
+      { name: 'get', summary: "print a topic's retained message (GetRetainedMessage)", load: () => import('../commands/retained/get.js') },
+      { name: 'list', summary: 'list the topics that hold a retained message (ListRetainedMessages)', load: () => import('../commands/retained/list.js') },
+    ],
   },
   {
     name: 'sub',

@@ -9,24 +9,38 @@ import { collect } from '../cli/options.js';
 import { IotctlError, usageError } from '../core/errors.js';
 import { checkTopicFilter } from '../core/topic.js';
 import { parsePositiveInt } from '../core/parse.js';
-import type { ConnectionFlags, SessionRole } from '../mqtt/resolve.js';
+import type { ConnectionFlags, SessionRole, Transport } from '../mqtt/resolve.js';
 import type { ConnectionSpec, MqttSession, QoS } from '../mqtt/types.js';
 
-export function addConnectionOptions(cmd: Command): Command {
-  return cmd
+/**
+ * The connection options, declared once. `https`: a command that only speaks
+ * the HTTPS data-plane API (retained), which has no client id and no MQTT version.
+ */
+export function addConnectionOptions(cmd: Command, transport: 'mqtt' | 'https' = 'mqtt'): Command {
+  const mqtt = transport === 'mqtt';
+  cmd
     .option('--device <folder>', 'device folder from iotctl provision: certificate, key, root CA, endpoint, client id')
-    .option('--endpoint <host[:port]>', "MQTT data endpoint (default: the profile's data-endpoint, else DescribeEndpoint iot:Data-ATS, cached)")
-    .option('--port <port>', "port (default: the profile's mqtt-port/ws-port, else 8883 for mtls, 443 for sigv4)")
+    .option('--endpoint <host[:port]>', "data endpoint (default: the profile's data-endpoint, else DescribeEndpoint iot:Data-ATS, cached)")
+    .option(
+      '--port <port>',
+      mqtt
+        ? "port (default: the profile's mqtt-port/ws-port, else 8883 for mtls, 443 for sigv4; with --http: https-port, else 8443 for mtls, 443 for sigv4)"
+        : "port (default: the profile's https-port, else 8443 for mtls, 443 for sigv4)",
+    )
     .option('--cert <file>', 'client certificate, PEM (mtls)')
     .option('--key <file>', 'private key of the certificate, PEM (mtls)')
-    .option('--ca <file>', "root CA, PEM (default: the device folder's, the profile's ca-file, else the system trust store)")
-    .option('--client-id <id>', "MQTT client id (default: the device's (its thing name; sub and tail add -sub-/-tail-<random>), the Cognito identity id, else iotctl-<random>)")
-    .option('--auth <mode>', 'mtls (X.509 certificate), sigv4 (WebSockets signed with AWS credentials) or cognito (sigv4 with an identity pool); default: the profile, else mtls')
+    .option('--ca <file>', "root CA, PEM (default: the device folder's, the profile's ca-file, else the system trust store)");
+  if (mqtt) cmd.option('--client-id <id>', "MQTT client id (default: the device's (its thing name; sub and tail add -sub-/-tail-<random>), the Cognito identity id, else iotctl-<random>)");
+  cmd
+    .option('--auth <mode>', 'mtls (X.509 certificate), sigv4 (signed with AWS credentials) or cognito (sigv4 with an identity pool); default: the profile, else mtls')
     .option('--identity-pool-id <id>', '--auth cognito: the identity pool (credentials are minted at every connection)')
-    .option('--login <provider=token>', '--auth cognito: a signed-in user (repeatable); local=<user> signs in with the local IoT Core', collect)
-    .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
-    .option('--driver <name>', "MQTT client library: crt (AWS IoT Device SDK) or js (MQTT.js); default: the profile's driver, else crt where aws-crt loads (not on 32-bit ARM), else js")
-    .option('--connect-timeout <duration>', 'give up connecting after this long (exit 5)', '10s');
+    .option('--login <provider=token>', '--auth cognito: a signed-in user (repeatable); local=<user> signs in with the local IoT Core', collect);
+  if (mqtt) {
+    cmd
+      .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
+      .option('--driver <name>', "MQTT client library: crt (AWS IoT Device SDK) or js (MQTT.js); default: the profile's driver, else crt where aws-crt loads (not on 32-bit ARM), else js");
+  }
+  return cmd.option('--connect-timeout <duration>', 'give up connecting after this long (exit 5)', '10s');
 }
 
 export function parseQos(text: string): QoS {
@@ -52,7 +66,11 @@ export function checkFilters(filters: string[]): void {
 }
 
 /** The ConnectionSpec for these flags and the active profile (may call DescribeEndpoint once). */
-export async function resolveFromContext(ctx: Context, flags: ConnectionFlags, extra: { keepAliveSeconds?: number; role?: SessionRole } = {}): Promise<ConnectionSpec> {
+export async function resolveFromContext(
+  ctx: Context,
+  flags: ConnectionFlags,
+  extra: { keepAliveSeconds?: number; role?: SessionRole; transport?: Transport } = {},
+): Promise<ConnectionSpec> {
   const [{ resolveConnection }, settings] = await Promise.all([import('../mqtt/resolve.js'), ctx.settings()]);
   return resolveConnection(
     flags,
@@ -131,4 +149,19 @@ export function connector(ctx: Context, spec: ConnectionSpec): () => Promise<Mqt
 
 export function describeTarget(spec: ConnectionSpec): string {
   return `${spec.endpoint}:${spec.port} (MQTT ${spec.mqtt === 5 ? '5' : '3.1.1'}, ${spec.auth}) as ${spec.clientId}`;
+}
+
+/**
+ * A client of the HTTPS data plane for these flags and the active profile. A
+ * device folder's profile is preferred (it knows the local IoT Core's
+ * https-port, which device.json does not record).
+ */
+export async function dataPlaneFromContext(ctx: Context, flags: ConnectionFlags): Promise<import('../dataplane/client.js').DataPlaneClient> {
+  if (flags.device) {
+    const { profile } = await (await import('../device/folder.js')).readDeviceFolder(flags.device);
+    if (profile && (await ctx.config()).profiles[profile]) ctx.preferProfile(profile);
+  }
+  const spec = await resolveFromContext(ctx, flags, { transport: 'https' });
+  const [{ DataPlaneClient }, target] = await Promise.all([import('../dataplane/client.js'), ctx.awsTarget()]);
+  return DataPlaneClient.open(spec, { requestTimeoutMs: target.requestTimeoutMs, log: (line) => ctx.out.log(line), warn: (message) => ctx.out.warn(message) });
 }

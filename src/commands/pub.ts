@@ -9,14 +9,15 @@ import { checkTopicName } from '../core/topic.js';
 import { fileError } from '../io/files.js';
 import type { ConnectionFlags } from '../mqtt/resolve.js';
 import { checkConnectionFlags, parsePositiveDuration } from '../mqtt/resolve.js';
-import type { PublishProperties } from '../mqtt/types.js';
+import type { ConnectionSpec, PublishProperties } from '../mqtt/types.js';
 import { MAX_PAYLOAD_BYTES } from '../messaging/payload.js';
-import { keepYoungGenerationSmall, payloadTooLarge, prepareSingle, runPub, type MessageSource, type PubResult } from '../messaging/publish.js';
+import { keepYoungGenerationSmall, payloadTooLarge, prepareSingle, runPub, type MessageSource, type PubResult, type PublishChannel } from '../messaging/publish.js';
 import { lineDecoder, parseLineFormat } from '../messaging/line-format.js';
 import { parseSpoolOptions, runSpool, type SpoolFlags } from './pub-spool.js';
-import { addConnectionOptions, connector, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
+import { addConnectionOptions, connector, dataPlaneFromContext, describeTarget, parseCount, parseQos, resolveFromContext } from './mqtt-options.js';
 
 interface Options extends ConnectionFlags, SpoolFlags {
+  http?: boolean;
   file?: string;
   stdin?: boolean;
   lines?: boolean;
@@ -58,7 +59,8 @@ export function configure(cmd: Command): void {
     .option('--content-type <type>', 'MQTT 5 content type, e.g. application/json')
     .option('--response-topic <topic>', 'MQTT 5 response topic (request/response)')
     .option('--correlation-data <text>', 'MQTT 5 correlation data')
-    .option('--message-expiry <duration>', 'MQTT 5 message expiry, e.g. 60s (AWS IoT: 1s to 7 days)');
+    .option('--message-expiry <duration>', 'MQTT 5 message expiry, e.g. 60s (AWS IoT: 1s to 7 days)')
+    .option('--http', 'publish over the HTTPS data-plane API instead of MQTT: one request per message over one kept-alive connection (AWS: port 8443 with a certificate, 443 with SigV4); MQTT 5 properties travel as its headers');
   addConnectionOptions(cmd);
   examples(cmd, [
     `iotctl pub --device ./pi01 things/pi01/temp '{"t": 21.5}'`,
@@ -69,10 +71,12 @@ export function configure(cmd: Command): void {
     'iotctl pub --auth sigv4 --file pi01/device.json --qos 1 --retain devices/pi01/manifest',
     "iotctl pub --auth sigv4 --mqtt 5 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'   # needs AWS: the local IoT Core speaks MQTT 3.1.1",
     'iotctl --profile local pub --auth sigv4 --json test/hello hi',
+    `iotctl pub --http --auth sigv4 --retain sensors/demo/config '{"interval": 60}'`,
+    "iotctl pub --http --auth sigv4 --retain sensors/demo/config ''   # an empty retained message clears it",
   ]);
   cmd.addHelpText(
     'after',
-    '\nQoS 1 (the default) exits only when every message is acknowledged; otherwise it says how many were not.\nWith --spool it retries until the input has ended and the spool is empty; Ctrl-C or SIGTERM leaves the rest in the spool for the next run.\nExit codes: 0 ok, 1 failure, 2 usage error (nothing sent), 3 denied by policy, 5 connection/TLS, 130 interrupted.',
+    '\nQoS 1 (the default) exits only when every message is acknowledged; otherwise it says how many were not.\nWith --spool it retries until the input has ended and the spool is empty; Ctrl-C or SIGTERM leaves the rest in the spool for the next run.\nWith --http, each message is acknowledged by its HTTP answer (QoS 0 too), and a denied one is HTTP 403.\nExit codes: 0 ok, 1 failure, 2 usage error (nothing sent), 3 denied by policy, 5 connection/TLS, 130 interrupted.',
   );
 }
 
@@ -137,6 +141,44 @@ async function source(ctx: Context, message: string | undefined, o: Options): Pr
   }
 }
 
+interface Channel {
+  session: PublishChannel;
+  /** Where the messages went, for -v. */
+  via: string;
+  close(): Promise<void>;
+}
+
+/** Flags that mean nothing over HTTP are refused rather than ignored. */
+function checkHttpFlags(o: Options): void {
+  if (o.clientId !== undefined) throw usageError('CONFLICTING_OPTIONS', '--client-id does not apply to --http: an HTTPS publish has no MQTT client id.');
+  if (o.mqtt !== undefined) throw usageError('CONFLICTING_OPTIONS', '--mqtt does not apply to --http (MQTT 5 properties travel as HTTP headers).');
+  if (o.driver !== undefined) throw usageError('CONFLICTING_OPTIONS', '--driver chooses an MQTT client library; it does not apply to --http.');
+  if (o.spool !== undefined) throw usageError('CONFLICTING_OPTIONS', '--spool works over MQTT only; drop --http to spool.');
+}
+
+async function mqttSpec(ctx: Context, o: Options, hasProperties: boolean, keepAliveSeconds?: number): Promise<ConnectionSpec> {
+  const spec = await resolveFromContext(ctx, o, { role: 'pub', keepAliveSeconds });
+  if (hasProperties && spec.mqtt !== 5) {
+    throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5, or --http (the local IoT Core speaks MQTT 3.1.1 only)');
+  }
+  return spec;
+}
+
+async function mqttChannel(ctx: Context, spec: ConnectionSpec): Promise<Channel> {
+  const session = await connector(ctx, spec)();
+  return { session, via: describeTarget(spec), close: () => session.disconnect() };
+}
+
+async function httpChannel(ctx: Context, o: Options): Promise<Channel> {
+  const client = await dataPlaneFromContext(ctx, o);
+  const { HttpPublisher } = await import('../dataplane/publisher.js');
+  return {
+    session: new HttpPublisher(client),
+    via: client.describe(),
+    close: async () => client.close(),
+  };
+}
+
 export async function run(ctx: Context, args: unknown[], o: Options): Promise<number> {
   const [topic, message] = args as [string | undefined, string | undefined];
   // Everything that needs no network is checked first: bad input exits 2 before connecting.
@@ -155,33 +197,33 @@ export async function run(ctx: Context, args: unknown[], o: Options): Promise<nu
   if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0)) throw usageError('INVALID_NUMBER', `--rate must be a number of messages per second (0 = unlimited), not "${o.rate}".`);
   const props = properties(o);
   checkConnectionFlags(o);
+  if (o.http) checkHttpFlags(o);
   const src = await source(ctx, message, o);
   if (src.kind === 'single') prepareSingle(src.payload, o.template); // unknown {{variables}} and oversize payloads fail here
   else if (lineFormat !== 'plain') src.decode = lineDecoder(lineFormat, topic);
 
-  const spec = await resolveFromContext(ctx, o, { role: 'pub', keepAliveSeconds: spool?.keepAliveSeconds });
-  if (props && spec.mqtt !== 5) {
-    throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5 (the local IoT Core speaks 3.1.1 only)');
-  }
   // A process-wide V8 setting: only when this process is the CLI, not a test runner calling run().
   if (src.kind === 'lines' && ctx.streams.stdout === (process.stdout as unknown)) await keepYoungGenerationSmall();
-  if (spool && src.kind === 'lines') return runSpool(ctx, spec, spool, { input: src.input, decode: lineDecoder(lineFormat, topic), retain: o.retain === true, properties: props, rate });
-  const session = await connector(ctx, spec)();
+  if (spool && src.kind === 'lines') {
+    const spec = await mqttSpec(ctx, o, props !== undefined, spool.keepAliveSeconds);
+    return runSpool(ctx, spec, spool, { input: src.input, decode: lineDecoder(lineFormat, topic), retain: o.retain === true, properties: props, rate });
+  }
+  const channel = o.http ? await httpChannel(ctx, o) : await mqttChannel(ctx, await mqttSpec(ctx, o, props !== undefined));
   let result: PubResult;
   try {
     result = await runPub(
       { topic, qos, retain: o.retain === true, properties: props, source: src, template: o.template, repeat, intervalMs, rate },
-      { session, signal: ctx.signal, log: (l) => ctx.out.log(l) },
+      { session: channel.session, signal: ctx.signal, log: (l) => ctx.out.log(l) },
     );
   } finally {
-    await session.disconnect();
+    await channel.close();
   }
   const what = qos === 1 ? 'acknowledged' : 'sent';
   if (result.interrupted) {
     ctx.out.warn(`interrupted: ${result.published} published, ${result.acknowledged} ${what}, ${result.unacknowledged} not ${what}`);
     return ExitCode.INTERRUPTED;
   }
-  ctx.out.log(`published via ${describeTarget(spec)}`);
+  ctx.out.log(`published via ${channel.via}`);
   if (ctx.globals.json) ctx.out.result(result, () => '');
   else if (ctx.out.interactive) {
     const n = result.published === 1 ? '1 message' : `${result.published.toLocaleString('en-US')} messages`;

@@ -11,42 +11,15 @@
  * `connection`, the CLI signs `x-amz-security-token`). Any service name in the
  * credential scope is accepted: the AWS CLI signs IoT as `execute-api`, SDK v3 as `iot`.
  */
-import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SignatureV4Base, getSigningKey } from '@smithy/signature-v4';
+import { NodeSha256 } from '../core/sha256.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** AWS's clock-skew window. */
 export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-/** smithy's hash interface over node:crypto (several times faster than the pure-JS @aws-crypto/sha256-js). */
-export class NodeSha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.create();
-  }
-  private create(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(toBuffer(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.create();
-  }
-}
 
 /** The parts of an HTTP request a signature covers. */
 export interface SignableRequest {

@@ -44,8 +44,18 @@ export interface PubResult {
   interrupted: boolean;
 }
 
+/**
+ * Where runPub sends: an MQTT session, or the HTTPS data plane's publisher
+ * (dataplane/publisher.ts). `send` calls `done` exactly once per message.
+ */
+export interface PublishChannel {
+  readonly info: Pick<MqttSession['info'], 'endpoint' | 'clientId'> & { version?: MqttSession['info']['version'] };
+  send: MqttSession['send'];
+  flush: MqttSession['flush'];
+}
+
 export interface PubDeps {
-  session: MqttSession;
+  session: PublishChannel;
   signal: AbortSignal;
   log?(line: string): void;
 }

@@ -58,6 +58,12 @@ export interface ResolveDeps {
 
 export const DEFAULT_MTLS_PORT = 8883;
 export const DEFAULT_WS_PORT = 443;
+/** AWS IoT's HTTPS data plane: client certificates on 8443 (or 443 with ALPN x-amzn-http-ca), SigV4 on 443. */
+export const DEFAULT_HTTPS_MTLS_PORT = 8443;
+export const DEFAULT_HTTPS_SIGV4_PORT = 443;
+
+/** What the session speaks: MQTT (pub, sub, tail) or the HTTPS data-plane API (pub --http, retained). */
+export type Transport = 'mqtt' | 'https';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export function randomClientId(): string {
@@ -97,14 +103,14 @@ export interface ParsedEndpoint {
   auth?: AuthMode;
 }
 
-/** `host`, `host:port`, `[v6]:port`, or a URL: mqtts:// (mutual TLS) or wss:// (SigV4). */
+/** `host`, `host:port`, `[v6]:port`, or a URL: mqtts:// (mutual TLS), wss:// (SigV4) or https:// (the HTTPS data plane, either). */
 export function parseEndpoint(text: string): ParsedEndpoint {
-  const bad = () => usageError('INVALID_ENDPOINT', `--endpoint must be a host name, host:port, mqtts://host[:port] or wss://host[:port], not "${text}".`);
+  const bad = () => usageError('INVALID_ENDPOINT', `--endpoint must be a host name, host:port, mqtts://host[:port], wss://host[:port] or https://host[:port], not "${text}".`);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
   if (scheme) {
     const kind = scheme[1]!.toLowerCase();
     const auth: AuthMode | undefined = kind === 'wss' ? 'sigv4' : ['mqtts', 'ssl', 'tls', 'mqtt+ssl'].includes(kind) ? 'mtls' : undefined;
-    if (!auth) throw bad();
+    if (!auth && kind !== 'https') throw bad();
     let url: URL;
     try {
       url = new URL(text.replace(/^[^:]+/, 'endpoint')); // a non-special scheme keeps :443 as given
@@ -173,7 +179,7 @@ export function defaultClientId(baseClientId: string | undefined, role: SessionR
 export async function resolveConnection(
   flags: ConnectionFlags,
   deps: ResolveDeps,
-  extra: { keepAliveSeconds?: number; role?: SessionRole } = {},
+  extra: { keepAliveSeconds?: number; role?: SessionRole; transport?: Transport } = {},
 ): Promise<ConnectionSpec> {
   checkConnectionFlags(flags);
   const device = flags.device ? await deps.readDevice(flags.device) : undefined;
@@ -199,11 +205,14 @@ export async function resolveConnection(
     deps.log?.(`data endpoint ${endpoint} (DescribeEndpoint iot:Data-ATS), cached in the profile as data-endpoint`);
   }
 
-  const settingPort = deps.setting(auth === 'mtls' ? 'mqtt-port' : 'ws-port');
+  // A device folder records its MQTT port; its HTTPS port comes from the profile (https-port) or AWS's default.
+  const https = extra.transport === 'https';
+  const portSetting = https ? 'https-port' : auth === 'mtls' ? 'mqtt-port' : 'ws-port';
+  const settingPort = deps.setting(portSetting);
+  const defaultPort = https ? (auth === 'mtls' ? DEFAULT_HTTPS_MTLS_PORT : DEFAULT_HTTPS_SIGV4_PORT) : auth === 'mtls' ? DEFAULT_MTLS_PORT : DEFAULT_WS_PORT;
   const port = flags.port
     ? parsePort(flags.port, '--port')
-    : (endpointFlag?.port ??
-      (endpointSource === 'device' && auth === 'mtls' ? device!.port : settingPort ? parsePort(settingPort, auth === 'mtls' ? 'mqtt-port' : 'ws-port') : auth === 'mtls' ? DEFAULT_MTLS_PORT : DEFAULT_WS_PORT));
+    : (endpointFlag?.port ?? (endpointSource === 'device' && auth === 'mtls' && !https ? device!.port : settingPort ? parsePort(settingPort, portSetting) : defaultPort));
 
   const local = isLoopbackHost(endpoint) || isLocalControlPlane(deps.setting('endpoint-url'));
   // The local IoT Core speaks MQTT 3.1.1 only; AWS IoT speaks both, and 5 gives reason codes.
