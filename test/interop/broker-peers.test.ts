@@ -4,7 +4,6 @@
  * (Debian python3-paho-mqtt, run by /usr/bin/python3, not the pyenv python3 on
  * PATH), with device folders made by `iotctl provision`.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { runCli } from '../helpers/cli.js';
+import { peer } from '../helpers/peer.js';
 import { iotClient } from '../helpers/emulator.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
@@ -29,37 +29,6 @@ interface Folder {
   dir: string;
   port: number;
   certificateId: string;
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a peer asynchronously (the broker shares this event loop); `onLine` sees stdout as it comes. */
-function peer(file: string, args: string[], options: { input?: string; onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      pending += d;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const l of lines) options.onLine?.(l);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
 }
 
 const tlsArgs = (f: Folder) => ['--cafile', path.join(f.dir, 'root-ca.pem'), '--cert', path.join(f.dir, 'certificate.pem'), '--key', path.join(f.dir, 'private.key'), '-h', '127.0.0.1', '-p', String(f.port), '-i', f.thingName];
