@@ -55,7 +55,12 @@ export const COMMANDS: NounSpec[] = [
   {
     name: 'retained',
     summary: 'retained messages, over the HTTPS data plane (clear one with: pub --http --retain <topic> \'\')',
-    examples: ['iotctl retained list --auth sigv4', 'iotctl retained get --auth sigv4 sensors/demo/config'],
+    examples: [
+      `iotctl pub --http --auth sigv4 --retain sensors/demo/config '{"interval": 60}'`,
+      'iotctl retained get --auth sigv4 sensors/demo/config',
+      'iotctl retained list --auth sigv4',
+      "iotctl pub --http --auth sigv4 --retain sensors/demo/config ''   # clears it",
+    ],
     verbs: [
       { name: 'get', summary: "print a topic's retained message (GetRetainedMessage)", load: () => import('../commands/retained/get.js') },
       { name: 'list', summary: 'list the topics that hold a retained message (ListRetainedMessages)', load: () => import('../commands/retained/list.js') },
