@@ -35,10 +35,11 @@ async function stillServing(): Promise<void> {
 }
 
 describe('connection hygiene', () => {
-  it('sockets that never start TLS are closed after 10 s on the MQTT and WebSocket ports, and their file descriptors come back', { timeout: 40_000 }, async () => {
+  it('sockets that never start TLS are closed after 10 s on the MQTT, WebSocket and HTTPS ports, and their file descriptors come back', { timeout: 40_000 }, async () => {
     const baseline = local.fds();
-    const idle = await Promise.all([...Array.from({ length: 300 }, () => idleSocket(local.mqttPort)), ...Array.from({ length: 300 }, () => idleSocket(local.wsPort))]);
-    await until(() => local.fds() >= baseline + 600, 'the server to hold the 600 sockets');
+    const ports = [local.mqttPort, local.wsPort, local.httpsPort];
+    const idle = await Promise.all(ports.flatMap((port) => Array.from({ length: 300 }, () => idleSocket(port))));
+    await until(() => local.fds() >= baseline + 900, 'the server to hold the 900 sockets');
     await stillServing();
 
     const closedAll = Promise.all(idle.map((s) => s.closed));
@@ -46,6 +47,7 @@ describe('connection hygiene', () => {
     await until(() => local.fds() <= baseline + 5, 'the file descriptors to be released');
     await local.stderrLine(/AUTH FAILED \(127\.0\.0\.1, mqtts\): the client did not finish the TLS handshake within 10 s → connection closed/);
     await local.stderrLine(/AUTH FAILED \(127\.0\.0\.1, wss\): the client did not finish the TLS handshake within 10 s → connection closed/);
+    await local.stderrLine(/AUTH FAILED \(127\.0\.0\.1, https\): the client did not finish the TLS handshake within 10 s → connection closed/);
     await stillServing();
   });
 
