@@ -24,7 +24,8 @@ import { QueryParams, STS_XMLNS, isQueryRequest, parseForm, scopeService } from 
 import { getCallerIdentity } from './iam/sts.js';
 import type { RoleInlinePolicy } from './store/model.js';
 import { localLoginRoutes } from './cognito/local-login.js';
-import { parseQuery, sha256Hex } from './sigv4.js';
+import { sha256Hex } from './sigv4.js';
+import { queryMap, splitTarget } from './http/target.js';
 
 /** Temporary (Cognito) credentials calling a signed operation. */
 export interface AuthorizationRequest {
@@ -95,10 +96,7 @@ export class ControlPlane {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
     const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q < 0 ? url : url.slice(0, q);
-    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const { rawPath, rawQuery } = splitTarget(req.url);
     const target = headerText(req, 'x-amz-target');
     const protocol: Protocol = isQueryRequest(method, rawPath, req.headers) ? 'query' : target !== undefined && rawPath === '/' ? 'json-1.1' : 'rest-json';
     let operation = '-';
@@ -212,10 +210,8 @@ function serviceRequest(
   body: Buffer,
   principal: Principal,
 ): ServiceRequest {
-  const pairs = parseQuery(rawQuery);
-  if (!pairs) throw new ValidationError('The query string is not validly percent-encoded.');
-  const query = new Map<string, string>();
-  for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);
+  const query = queryMap(rawQuery);
+  if (!query) throw new ValidationError('The query string is not validly percent-encoded.');
   let parsed: Record<string, unknown> | undefined;
   return {
     operation,

@@ -31,7 +31,8 @@ import { sendError, sendJson, toServiceError } from '../http/respond.js';
 import { Router } from '../http/router.js';
 import { createHttpServer, type HttpLimits } from '../http/server.js';
 import { closeServer, listen, trackSockets } from '../listen.js';
-import { parseQuery, readSignature, sha256Hex } from '../sigv4.js';
+import { readSignature, sha256Hex } from '../sigv4.js';
+import { queryMap, splitTarget } from '../http/target.js';
 import type { StateStore } from '../store/state.js';
 import { AuthenticationFailure, Callers, type Caller } from './caller.js';
 import { dataPlaneRoutes, unknownOperation, type DataPlaneRoute } from './routes.js';
@@ -95,10 +96,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
     const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q < 0 ? url : url.slice(0, q);
-    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const { rawPath, rawQuery } = splitTarget(req.url);
     const socket = req.socket as TLSSocket;
     let operation = '-';
     let caller: Caller | undefined;
@@ -120,10 +118,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         signable: async () => ({ method, path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(await readOnce()) }),
       });
       guard.authenticated(socket);
-      const pairs = parseQuery(rawQuery);
-      if (!pairs) throw new ServiceError('InvalidRequestException', 'The query string is not validly percent-encoded.');
-      const query = new Map<string, string>();
-      for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v);
+      const query = queryMap(rawQuery);
+      if (!query) throw new ServiceError('InvalidRequestException', 'The query string is not validly percent-encoded.');
       const result = await route.handle({ params, query, headers: req.headers, body: await readOnce(), caller }, { broker: options.broker, retained: options.retained, resources, traceId: requestId });
       sendJson(res, 'rest-json', requestId, 200, result);
     } catch (err) {
