@@ -59,7 +59,7 @@ wait_for() {
 }
 
 # The local IoT Core, on the host.
-node "$IOTCTL" local start --ephemeral --port 0 --mqtt-port 0 --ws-port 0 --json >"$WORK/local.json" 2>"$WORK/local.err" &
+node "$IOTCTL" local start --ephemeral --port 0 --mqtt-port 0 --ws-port 0 --https-port 0 --json >"$WORK/local.json" 2>"$WORK/local.err" &
 PIDS+=($!)
 wait_for '[ -s "$WORK/local.json" ]' 60
 export IOTCTL_PROFILE=local

@@ -21,14 +21,14 @@ import { BIN, runCli, testEnv } from '../helpers/cli.js';
 
 let emulator: Emulator | undefined;
 let dataDir: string;
-let ports: { http: number; mqtt: number; ws: number };
+let ports: { http: number; mqtt: number; ws: number; https: number };
 let env: NodeJS.ProcessEnv;
 let device: string;
 
 async function startIot(): Promise<void> {
-  emulator = await createEmulator({ dataDir, ports: ports ?? { http: 0, mqtt: 0, ws: 0 } });
+  emulator = await createEmulator({ dataDir, ports: ports ?? { http: 0, mqtt: 0, ws: 0, https: 0 } });
   const e = emulator.endpoints;
-  ports = { http: e.http.port, mqtt: e.mqtt.port, ws: e.ws.port };
+  ports = { http: e.http.port, mqtt: e.mqtt.port, ws: e.ws.port, https: e.https.port };
   env = testEnv({
     IOTCTL_ENDPOINT_URL: e.controlPlane,
     IOTCTL_REGION: e.region,
