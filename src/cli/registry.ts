@@ -165,7 +165,7 @@ export const COMMANDS: NounSpec[] = [
       { name: 'status', summary: 'whether it is running, and where (exit 1 if not)', load: () => import('../commands/local/status.js') },
       { name: 'reset', summary: 'wipe its state (refused while it runs)', load: () => import('../commands/local/reset.js') },
       { name: 'ca', summary: 'print the path of its CA certificate', load: () => import('../commands/local/ca.js') },
-      { name: 'logs', summary: 'denied MQTT operations and failed authentications, explained (--follow)', load: () => import('../commands/local/logs.js') },
+      { name: 'logs', summary: 'denied MQTT and HTTPS operations and failed authentications, explained (--follow)', load: () => import('../commands/local/logs.js') },
       { name: 'login', summary: 'sign a user in with its local login provider (ID token for Cognito)', load: () => import('../commands/local/login.js') },
     ],
   },

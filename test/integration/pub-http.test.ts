@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli, spawnCli } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
 let local: LocalIot;
@@ -47,13 +48,24 @@ async function subscriber(folder: string, filter: string): Promise<{ client: Mqt
   return { client, messages, next: () => new Promise((resolve) => waiters.push(resolve)) };
 }
 
+interface Relay {
+  port: number;
+  /** Connections clients opened through it. */
+  connections(): number;
+  /** Resolves when the next relayed connection closes (either side may close an idle one). */
+  connectionClosed(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A TCP relay in front of the HTTPS port that counts the connections clients open through it. */
-async function countingRelay(targetPort: number): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
+async function countingRelay(targetPort: number): Promise<Relay> {
   let count = 0;
   const sockets = new Set<net.Socket>();
+  const closed: (() => void)[] = [];
   const server = net.createServer((inbound) => {
     count++;
     const outbound = net.connect(targetPort, '127.0.0.1');
+    inbound.once('close', () => closed.shift()?.());
     for (const s of [inbound, outbound]) {
       sockets.add(s);
       s.on('error', () => {});
@@ -65,6 +77,7 @@ async function countingRelay(targetPort: number): Promise<{ port: number; connec
   return {
     port: (server.address() as net.AddressInfo).port,
     connections: () => count,
+    connectionClosed: () => new Promise((resolve) => closed.push(resolve)),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -182,6 +195,26 @@ describe('as a process', () => {
     expect(relay.connections()).toBe(1);
     await sub.client.endAsync();
     await relay.close();
+  });
+
+  it('--lines carries on when the idle kept-alive connection is closed during a pause in the input', async () => {
+    const quick = await startLocalIot({ limits: { keepAliveTimeoutMs: 300 } });
+    const relay = await countingRelay(quick.emulator.endpoints.https.port);
+    const child = spawn(process.execPath, [BIN, 'pub', '--http', '--auth', 'sigv4', '--port', String(relay.port), '--lines', 'pause/seq', '--json'], { env: quick.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const idleClose = relay.connectionClosed();
+    child.stdin.write('1\n');
+    await idleClose;
+    child.stdin.end('2\n');
+    expect(await exited, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ published: 2, acknowledged: 2 });
+    expect(relay.connections()).toBe(2);
+    await relay.close();
+    await quick.close();
   });
 
   it.each<[string, string[], string | undefined, number, RegExp]>([

@@ -261,12 +261,22 @@ describe('connection resolution', () => {
     expect(calls).toEqual([]);
   });
 
+  it("HTTPS (pub --http, retained): 8443 with a certificate and 443 with SigV4, else https-port; a device folder's MQTT port is not used", async () => {
+    const https = { transport: 'https' as const };
+    expect(await resolveConnection({ device: '/d' }, deps(), https)).toMatchObject({ endpoint: 'abc-ats.iot.eu-west-1.amazonaws.com', port: 8443, auth: 'mtls' });
+    expect(await resolveConnection({ device: '/d' }, deps({ 'https-port': '4583', 'mqtt-port': '4581' }), https)).toMatchObject({ port: 4583 });
+    expect(await resolveConnection({ auth: 'sigv4' }, deps({ 'data-endpoint': 'x', 'ws-port': '4582' }), https)).toMatchObject({ port: 443 });
+    expect(await resolveConnection({ device: '/d', port: '443' }, deps({ 'https-port': '4583' }), https)).toMatchObject({ port: 443 });
+    expect(await resolveConnection({ device: '/d', endpoint: 'https://h:9443' }, deps(), https)).toMatchObject({ endpoint: 'h', port: 9443, auth: 'mtls' });
+  });
+
   it('parses endpoints and regions', () => {
     expect(parseEndpoint('h')).toEqual({ host: 'h', port: undefined });
     expect(parseEndpoint('h:8883')).toEqual({ host: 'h', port: 8883 });
     expect(parseEndpoint('[::1]:8883')).toEqual({ host: '::1', port: 8883 });
     expect(parseEndpoint('mqtts://h:443')).toEqual({ host: 'h', port: 443, auth: 'mtls' });
     expect(parseEndpoint('wss://h')).toEqual({ host: 'h', port: undefined, auth: 'sigv4' });
+    expect(parseEndpoint('https://h:8443')).toEqual({ host: 'h', port: 8443, auth: undefined });
     expect(regionFromHost('abc-ats.iot.eu-central-1.amazonaws.com')).toBe('eu-central-1');
     expect(regionFromHost('127.0.0.1')).toBeUndefined();
   });
