@@ -22,7 +22,7 @@ export function configure(cmd: Command): void {
     .option('-n, --max <n>', 'only the newest n events (0: none, e.g. with --follow)')
     .addHelpText(
       'after',
-      '\nEvery authentication failure, denied MQTT operation and refused limit of the local IoT Core, with its\nexplanation: principal, action, resource, deciding statement and unresolved policy variables.\nWith --json, one JSON object per line, as stored in the log file.',
+      '\nEvery authentication failure, denied MQTT or HTTPS operation and refused limit of the local IoT Core, with its\nexplanation: principal, action, resource, deciding statement and unresolved policy variables.\nWith --json, one JSON object per line, as stored in the log file.',
     );
   hiddenAlias(cmd, '--lines <n>', 'max');
   examples(cmd, ['iotctl local logs', 'iotctl local logs --follow -n 0   # until Ctrl-C', 'iotctl local logs -n 20 --json']);
