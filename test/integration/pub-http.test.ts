@@ -5,7 +5,7 @@
  * signed-in users; exit codes and stdout/stderr checked on spawned processes
  * where the process is the point (pipes, --lines, exit codes).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +111,29 @@ describe('iotctl pub --http', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ topic: 'things/pi02/temp', qos: 1, published: 1, acknowledged: 1, unacknowledged: 0 });
     await arrived;
     expect(sub.messages).toEqual([{ topic: 'things/pi02/temp', payload: '{"t": 21.5}', retain: false }]);
+    await sub.client.endAsync();
+  });
+
+  it('every payload source of pub: --file, --stdin, --repeat with a template, at QoS 0 and 1', async () => {
+    const sub = await subscriber(pi02, 'things/pi02/src/#');
+    const file = path.join(dir, 'reading.json');
+    writeFileSync(file, '{"from": "file"}');
+    const runs: [string[], string | undefined][] = [
+      [['--file', file, 'things/pi02/src/file'], undefined],
+      [['--stdin', '--qos', '0', 'things/pi02/src/stdin'], 'from stdin'],
+      [['--repeat', '2', 'things/pi02/src/repeat', 'n={{seq}}'], undefined],
+    ];
+    for (const [argv, stdin] of runs) {
+      const r = await cli(['pub', '--http', '--device', pi02, ...argv], stdin);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    while (sub.messages.length < 4) await sub.next();
+    expect(sub.messages.map((m) => [m.topic, m.payload])).toEqual([
+      ['things/pi02/src/file', '{"from": "file"}'],
+      ['things/pi02/src/stdin', 'from stdin'],
+      ['things/pi02/src/repeat', 'n=1'],
+      ['things/pi02/src/repeat', 'n=2'],
+    ]);
     await sub.client.endAsync();
   });
 
