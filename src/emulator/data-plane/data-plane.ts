@@ -25,7 +25,7 @@ import type { Broker } from '../broker/broker.js';
 import { Resources } from '../broker/connection.js';
 import type { RetainedStore } from '../broker/retained.js';
 import { ConnectionGuard, peerAddress, type ListenerLimits } from '../connection-guard.js';
-import { ServiceError } from '../errors.js';
+import { ServiceError, statusFor } from '../errors.js';
 import { readBody } from '../http/body.js';
 import { sendError, sendJson, toServiceError } from '../http/respond.js';
 import { Router } from '../http/router.js';
@@ -92,65 +92,74 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const resources = new Resources(arns);
 
+  /** What one request is, as it is worked out; what the catch and the request log read. */
+  interface Exchange {
+    requestId: string;
+    method: string;
+    rawPath: string;
+    rawQuery: string;
+    socket: TLSSocket;
+    operation: string;
+    caller?: Caller;
+  }
+
+  /** Route, caller (before the body is read for a certificate; with it for a signature), query, operation. */
+  async function answer(req: IncomingMessage, x: Exchange): Promise<unknown> {
+    const match = router.match(x.method, x.rawPath);
+    if (!match) {
+      const allowed = router.methodsFor(x.rawPath);
+      if (allowed.length > 0) throw new ServiceError('MethodNotAllowedException', `The specified combination of HTTP verb and URI is not supported: ${x.method} ${x.rawPath} (use ${allowed.join(' or ')}).`);
+      throw unknownOperation(x.method, x.rawPath);
+    }
+    const { route, params } = match;
+    x.operation = route.operation;
+    let body: Buffer | undefined;
+    const readOnce = async () => (body ??= await readBody(req, route.maxBodyBytes));
+    x.caller = await callers.identify({
+      socket: x.socket,
+      host: hostName(req),
+      signature: readSignature({ headers: req.headers, query: x.rawQuery }),
+      signable: async () => ({ method: x.method, path: x.rawPath, query: x.rawQuery, headers: req.headers, bodySha256: sha256Hex(await readOnce()) }),
+    });
+    guard.authenticated(x.socket);
+    const query = queryMap(x.rawQuery);
+    if (!query) throw new ServiceError('InvalidRequestException', 'The query string is not validly percent-encoded.');
+    const context = { broker: options.broker, retained: options.retained, resources, traceId: x.requestId };
+    return route.handle({ params, query, headers: req.headers, body: await readOnce(), caller: x.caller }, context);
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const requestId = randomUUID();
-    const method = req.method ?? 'GET';
-    const { rawPath, rawQuery } = splitTarget(req.url);
-    const socket = req.socket as TLSSocket;
-    let operation = '-';
-    let caller: Caller | undefined;
+    const x: Exchange = { requestId: randomUUID(), method: req.method ?? 'GET', ...splitTarget(req.url), socket: req.socket as TLSSocket, operation: '-' };
     try {
-      const match = router.match(method, rawPath);
-      if (!match) {
-        const allowed = router.methodsFor(rawPath);
-        if (allowed.length > 0) throw new ServiceError('MethodNotAllowedException', `The specified combination of HTTP verb and URI is not supported: ${method} ${rawPath} (use ${allowed.join(' or ')}).`);
-        throw unknownOperation(method, rawPath);
-      }
-      const { route, params } = match;
-      operation = route.operation;
-      let body: Buffer | undefined;
-      const readOnce = async () => (body ??= await readBody(req, route.maxBodyBytes));
-      caller = await callers.identify({
-        socket,
-        host: hostName(req),
-        signature: readSignature({ headers: req.headers, query: rawQuery }),
-        signable: async () => ({ method, path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(await readOnce()) }),
-      });
-      guard.authenticated(socket);
-      const query = queryMap(rawQuery);
-      if (!query) throw new ServiceError('InvalidRequestException', 'The query string is not validly percent-encoded.');
-      const result = await route.handle({ params, query, headers: req.headers, body: await readOnce(), caller }, { broker: options.broker, retained: options.retained, resources, traceId: requestId });
-      sendJson(res, 'rest-json', requestId, 200, result);
+      sendJson(res, 'rest-json', x.requestId, 200, await answer(req, x));
     } catch (err) {
-      if (res.destroyed || socket.destroyed) return;
+      if (res.destroyed || x.socket.destroyed) return;
       const error = toServiceError(err, 'rest-json');
-      if (!(err instanceof ServiceError)) options.logError?.(`${method} ${rawPath} (${operation}) failed on the HTTPS data plane`, err);
-      report(error, caller, peerAddress(socket.remoteAddress));
+      if (!(err instanceof ServiceError)) options.logError?.(`${x.method} ${x.rawPath} (${x.operation}) failed on the HTTPS data plane`, err);
+      report(error, x.caller, peerAddress(x.socket.remoteAddress));
       // Unread bytes of a refused request would be parsed as the next one.
       if (!req.complete) res.shouldKeepAlive = false;
-      sendError(res, 'rest-json', requestId, error);
+      sendError(res, 'rest-json', x.requestId, error);
     } finally {
       if (options.logRequest) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        options.logRequest(`HTTPS ${method} ${rawPath} ${operation} ${res.statusCode} ${ms.toFixed(1)}ms`);
+        options.logRequest(`HTTPS ${x.method} ${x.rawPath} ${x.operation} ${res.statusCode} ${ms.toFixed(1)}ms`);
       }
     }
   }
 
   /** Authentication failures and broken limits go to the auth log (denials were logged where they were decided). */
   function report(error: ServiceError, caller: Caller | undefined, sourceIp: string | undefined): void {
+    const status = statusFor('rest-json', error);
     if (error instanceof AuthenticationFailure) {
-      const status = error.code === 'UnauthorizedException' ? 401 : 403;
       log.write(
         { event: 'auth-failed', transport: 'https', sourceIp, principal: error.claimed, principalKind: 'unknown', reason: error.message, outcome: `HTTP ${status}` },
         `https-auth\n${sourceIp}\n${error.claimed}\n${error.code}`,
       );
       return;
     }
-    const refused: Record<string, number> = { InvalidRequestException: 400, RequestEntityTooLargeException: 413, MethodNotAllowedException: 405 };
-    const status = refused[error.code];
-    if (status === undefined) return;
+    if (status !== 400 && status !== 405 && status !== 413) return;
     const who: Partial<AuthLogEntry> = caller ? caller.describe() : { transport: 'https', sourceIp, principalKind: 'unknown' };
     log.write({ event: 'refused', ...who, reason: error.message, outcome: `HTTP ${status}` });
   }
