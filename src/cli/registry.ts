@@ -79,6 +79,12 @@ export const COMMANDS: NounSpec[] = [
     load: () => import('../commands/tail.js'),
   },
   {
+    name: 'sign-url',
+    summary: 'a presigned wss://.../mqtt URL (SigV4 or a Cognito identity) that browsers and MQTT.js open with no headers',
+    examples: ['iotctl --profile local sign-url --auth cognito --identity-pool-id <pool id> --json'],
+    load: () => import('../commands/sign-url.js'),
+  },
+  {
     name: 'keygen',
     summary: 'make a private key locally (EC P-256 by default), mode 0600',
     examples: ['iotctl keygen --out pi01.key'],

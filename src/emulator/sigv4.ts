@@ -186,7 +186,8 @@ export function checkSignatureTime(claim: SignatureClaim, now: Date, maxSkewMs =
     return invalid(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claim.scopeDate}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`);
   }
   const skewMinutes = Math.round(maxSkewMs / 60000);
-  if (now.getTime() - signedAt > maxSkewMs) {
+  // A presigned URL that names its lifetime (X-Amz-Expires, up to a week) lives that long; otherwise the skew window bounds its age.
+  if (claim.expiresSeconds === undefined && now.getTime() - signedAt > maxSkewMs) {
     return invalid(`Signature expired: ${claim.amzDate} is now earlier than ${toAmzDate(new Date(now.getTime() - maxSkewMs))} (${toAmzDate(now)} - ${skewMinutes} min.)`);
   }
   if (signedAt - now.getTime() > maxSkewMs) {

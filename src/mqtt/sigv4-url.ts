@@ -21,6 +21,8 @@ export interface PresignInput {
   port: number;
   region: string;
   credentials: AwsCredentials;
+  /** X-Amz-Expires: how long the URL opens a connection (default 300 s, for a handshake made at once). */
+  expiresSeconds?: number;
   /** Tests fix the clock. */
   now?: Date;
 }
@@ -34,8 +36,8 @@ export async function presignMqttUrl(input: PresignInput): Promise<string> {
   const host = hostHeader(input.host, input.port);
   const signed = await signer.presign(
     { method: 'GET', protocol: 'wss:', hostname: input.host, port: input.port, path: PATH, query: {}, headers: { host } },
-    // AWS IoT closes SigV4 WebSocket connections after 24 h at the latest; the URL only needs to live through the handshake.
-    { expiresIn: 300, signingDate: input.now },
+    // AWS IoT closes SigV4 WebSocket connections after 24 h at the latest; a URL used at once only needs to live through the handshake.
+    { expiresIn: input.expiresSeconds ?? 300, signingDate: input.now },
   );
   const query = Object.entries(signed.query ?? {})
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)

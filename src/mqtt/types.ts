@@ -15,6 +15,8 @@ export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** Temporary credentials stop working then (Cognito, STS, SSO); a long-term key has none. */
+  expiration?: Date;
 }
 
 /** Called for every WebSocket handshake, so expiring credentials are refreshed on each (re)connect. */
