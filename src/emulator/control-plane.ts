@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Authenticator } from './auth.js';
 import { ServiceError, ValidationError, type Protocol } from './errors.js';
 import { readBody } from './http/body.js';
-import { CORS_HEADERS, sendError, sendResult, toServiceError } from './http/respond.js';
+import { sendError, sendPreflight, sendResult, toServiceError } from './http/respond.js';
 import { Router, type Route } from './http/router.js';
 import type { Handler, Principal, ServiceContext, ServiceRequest } from './http/types.js';
 import { certificateRoutes } from './iot/certificates.js';
@@ -101,7 +101,8 @@ export class ControlPlane {
     const protocol: Protocol = isQueryRequest(method, rawPath, req.headers) ? 'query' : target !== undefined && rawPath === '/' ? 'json-1.1' : 'rest-json';
     let operation = '-';
     try {
-      if (method === 'OPTIONS') return this.preflight(req, res);
+      // CORS preflight: a web page calling Cognito Identity or IoT.
+      if (method === 'OPTIONS') return sendPreflight(req, res, 'GET,POST,PUT,PATCH,DELETE');
       const body = await readBody(req, this.options.maxBodyBytes);
       const resolved = protocol === 'query' ? this.resolveQuery(body, scopeService(headerText(req, 'authorization'))) : this.resolve(method, rawPath, target);
       operation = resolved.operation;
@@ -185,19 +186,6 @@ export class ControlPlane {
       }
     }
     return '*';
-  }
-
-  /** CORS preflight, for browsers calling Cognito from a web page. */
-  private preflight(req: IncomingMessage, res: ServerResponse): void {
-    req.resume();
-    res.writeHead(200, {
-      ...CORS_HEADERS,
-      'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
-      'access-control-allow-headers': headerText(req, 'access-control-request-headers') ?? '*',
-      'access-control-max-age': '86400',
-      'content-length': '0',
-    });
-    res.end();
   }
 }
 

@@ -15,6 +15,9 @@ import { roleAuthorizer } from './authorization/control-plane.js';
 import { AuthLog, guardEventWriter, type AuthLogEvent } from './broker/auth-log.js';
 import { startBroker, type Broker } from './broker/broker.js';
 import { startDataPlane, type DataPlane } from './data-plane/data-plane.js';
+import { seedWebApp } from './web/app.js';
+import { startWebServer, type WebServer } from './web/server.js';
+import { isLoopbackAddress } from './web/host-check.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from './broker/outbound.js';
 import type { SubscribeDeniedMode } from './broker/hooks.js';
 import { RetainedStore } from './broker/retained.js';
@@ -89,6 +92,11 @@ export interface EmulatorOptions {
   authorize?: ControlPlaneAuthorizer;
   /** A denied SUBSCRIBE gets SUBACK 0x80 for the filter (default) or closes the connection, as AWS has been seen to do. */
   subscribeDenied?: SubscribeDeniedMode;
+  /**
+   * The web app (`iotctl local start --web`): its files (default templates/web) on a plain HTTP port on this
+   * machine, with the identity pool, roles, policy and lamp it uses (made at the first start, found again after).
+   */
+  web?: { port: number; root?: string };
   /** Persistent MQTT sessions: QoS 1 messages kept per offline session (default 10,000) and how long a session outlives its client (default 1 hour). */
   sessions?: { maxQueued?: number; expiryMs?: number };
   limits?: Partial<HttpLimits>;
@@ -118,6 +126,8 @@ export interface EmulatorEndpoints {
   ws: Endpoint & { url: string };
   /** The HTTPS data plane: `url` is https://<host>:<port> (POST /topics/<topic>, GET /retainedMessage...; a client certificate or SigV4 service iotdata). */
   https: Endpoint & { url: string };
+  /** The web app, when started with `web`: `url` is http://127.0.0.1:<port>/ (its own /mqtt is ws:// to the broker). */
+  web?: Endpoint & { url: string; identityPoolId: string };
   /** The local CA certificate; clients use it instead of AmazonRootCA1.pem. */
   caFile: string;
   /** The host DescribeEndpoint answers. */
@@ -231,6 +241,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   new ConnectionGuard(server, 'control plane', listenerLimits, guardEventWriter(authLog, 'http'));
   let broker: Broker | undefined;
   let dataPlane: DataPlane | undefined;
+  let web: WebServer | undefined;
   const closeHttp = async () => {
     if (!server.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -282,7 +293,26 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       logRequest: options.log?.request,
       logError: options.log?.error,
     });
+    if (options.web) {
+      web = await startWebServer({
+        // This machine only, whatever --host says: see web/host-check.ts.
+        host: host === 'localhost' || isLoopbackAddress(host) ? host : '127.0.0.1',
+        port: options.web.port,
+        root: options.web.root,
+        app: await seedWebApp(store, arns, now()),
+        controlPlane: `http://${urlHost(dataHost)}:${httpPort}`,
+        region,
+        broker: { host: dataHost, port: broker.wsPort, ca: material.ca.certificatePem },
+        authenticator,
+        store,
+        ctx,
+        limits,
+        logRequest: options.log?.request,
+        logError: options.log?.error,
+      });
+    }
   } catch (err) {
+    await dataPlane?.close();
     await broker?.close();
     await closeHttp();
     await removeTemp();
@@ -299,6 +329,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     mqtt: { host: dataHost, port: broker.mqttPort },
     ws: { host: dataHost, port: broker.wsPort, url: wsUrl },
     https: { host: dataHost, port: dataPlane.port, url: httpsUrl },
+    ...(web ? { web: { host: new URL(web.url).hostname.replace(/^\[|\]$/g, ''), port: web.port, url: web.url, identityPoolId: web.identityPoolId } } : {}),
     caFile: material.caFile,
     dataHost,
     logFile,
@@ -310,7 +341,8 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      // HTTPS first: nothing may publish into a broker that is closing.
+      // The web app and HTTPS first: nothing may publish into a broker that is closing.
+      await web?.close();
       await dataPlane!.close();
       await broker!.close();
       await closeHttp();

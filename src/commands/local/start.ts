@@ -17,6 +17,9 @@ interface Options {
   wsPort: string;
   httpsPort: string;
   ephemeral?: boolean;
+  web?: boolean;
+  webPort: string;
+  webDir?: string;
   accountId?: string;
   subscribeDenied: string;
 }
@@ -32,6 +35,9 @@ export function configure(cmd: Command): void {
     .option('--ws-port <n>', 'MQTT over WebSocket port (TLS, SigV4-presigned, path /mqtt); 0 picks a free one', '4582')
     .option('--https-port <n>', 'HTTPS data-plane port (publish and retained messages; a client certificate or SigV4); 0 picks a free one', '4583')
     .option('--ephemeral', 'keep everything in memory; nothing survives a stop')
+    .option('--web', 'also serve the web app (templates/web) on http://127.0.0.1:<web port>/, with its identity pool, user policy and lamp')
+    .option('--web-port <n>', 'the web app\'s port (plain HTTP, this machine only); 0 picks a free one', '4584')
+    .option('--web-dir <dir>', 'serve your own copy of the web app from this folder (implies --web)')
     .option('--account-id <id>', 'the 12-digit account ID in ARNs', '123456789012')
     .option('--subscribe-denied <mode>', 'a denied SUBSCRIBE gets "suback" (SUBACK 0x80 for the filter) or "close" (the connection is closed)', 'suback')
     .addHelpText(
@@ -44,6 +50,15 @@ export function configure(cmd: Command): void {
     'iotctl local start --ephemeral --port 0 --json   # until Ctrl-C',
     'iotctl local start --data-dir ./iot-state --region eu-west-1 --subscribe-denied close   # until Ctrl-C',
   ]);
+}
+
+/** The folder of --web-dir, checked before anything starts: it must hold an index.html. */
+async function webFolder(dir: string): Promise<string> {
+  const root = path.resolve(dir);
+  const { stat } = await import('node:fs/promises');
+  const index = await stat(path.join(root, 'index.html')).catch(() => undefined);
+  if (!index?.isFile()) throw usageError('WEB_DIR', `--web-dir ${dir} has no index.html.`, 'start from a copy of the app: iotctl web init <dir> (docs/web.md)');
+  return root;
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
@@ -67,6 +82,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
     ws: parsePort(options.wsPort, '--ws-port'),
     https: parsePort(options.httpsPort, '--https-port'),
   };
+  const web = options.web || options.webDir !== undefined ? { port: parsePort(options.webPort, '--web-port'), root: options.webDir ? await webFolder(options.webDir) : undefined } : undefined;
   const config = await ctx.config();
   const region = ctx.globals.region ?? config.profiles[LOCAL_PROFILE]?.region ?? 'us-east-1';
   if (!isRegion(region)) throw usageError('INVALID_REGION', `"${region}" does not look like an AWS region (e.g. us-east-1).`);
@@ -94,6 +110,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       region,
       accountId: options.accountId,
       subscribeDenied: subscribeDenied as 'suback' | 'close',
+      web,
       log: {
         request: ctx.out.verbose ? (line) => ctx.out.log(line) : undefined,
         error: (message, err) => ctx.out.warn(err === undefined ? message : `${message}: ${(err as Error)?.stack ?? String(err)}`),
@@ -126,6 +143,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       mqtt: `${endpoints.mqtt.host}:${endpoints.mqtt.port}`,
       websocket: endpoints.ws.url,
       https: `${endpoints.https.host}:${endpoints.https.port}`,
+      ...(endpoints.web ? { web: endpoints.web.url, identityPoolId: endpoints.web.identityPoolId } : {}),
       caFile: endpoints.caFile,
       logFile: endpoints.logFile,
       accessKeyId: credentials.accessKeyId,
@@ -147,6 +165,7 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
         `  MQTT            ${c.bold(r.mqtt)}  (mutual TLS: device certificates)`,
         `  WebSocket       ${c.bold(r.websocket)}  (SigV4-presigned, service iotdevicegateway)`,
         `  HTTPS           ${c.bold(r.https)}  (publish and retained messages: a client certificate, or SigV4 service iotdata)`,
+        ...(r.web ? [`  web app         ${c.bold(r.web)}  (open it in a browser; identity pool ${r.identityPoolId})`] : []),
         `  CA certificate  ${r.caFile}`,
         `  auth log        ${r.logFile}  (iotctl local logs)`,
         `  access key      ${r.accessKeyId}`,

@@ -17,6 +17,8 @@ const TOKEN_LIFETIME_S = 3600;
 const USERNAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
 
 export const localUserPoolId = (region: string) => `${region}_iotctlLocal`;
+/** The app client id of the local user pool: the ID tokens' audience, and the ClientId pools list with the provider. */
+export const LOCAL_LOGIN_CLIENT_ID = 'iotctl-local';
 
 /** The `Logins` key for the local provider, shaped like a Cognito user pool's. */
 export const localLoginProvider = (region: string) => `cognito-idp.${region}.amazonaws.com/${localUserPoolId(region)}`;
@@ -27,18 +29,24 @@ function subjectFor(username: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Whether a user name is one the local provider signs in: 1-128 printable characters, no spaces. */
+export const isLocalUsername = (username: unknown): username is string => typeof username === 'string' && USERNAME.test(username);
+
 function login(req: ServiceRequest, ctx: ServiceContext) {
   const username = req.json().username;
-  if (typeof username !== 'string' || !USERNAME.test(username)) {
-    throw new ValidationError('username must be 1-128 printable characters without spaces.');
-  }
+  if (!isLocalUsername(username)) throw new ValidationError('username must be 1-128 printable characters without spaces.');
+  return issueIdToken(username, ctx);
+}
+
+/** An ID token for a user, as a Cognito user pool issues it after a sign-in (`iotctl local login`, and the web app's sign-in). */
+export function issueIdToken(username: string, ctx: Pick<ServiceContext, 'tokenSigner' | 'region' | 'now'>) {
   const issuedAt = Math.floor(ctx.now() / 1000);
   const provider = localLoginProvider(ctx.region);
   const sub = subjectFor(username);
   const idToken = ctx.tokenSigner.sign({
     iss: `https://${provider}`,
     sub,
-    aud: 'iotctl-local',
+    aud: LOCAL_LOGIN_CLIENT_ID,
     token_use: 'id',
     'cognito:username': username,
     auth_time: issuedAt,

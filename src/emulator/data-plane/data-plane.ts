@@ -27,7 +27,7 @@ import type { RetainedStore } from '../broker/retained.js';
 import { ConnectionGuard, peerAddress, type ListenerLimits } from '../connection-guard.js';
 import { ServiceError, statusFor } from '../errors.js';
 import { readBody } from '../http/body.js';
-import { sendError, sendJson, toServiceError } from '../http/respond.js';
+import { sendError, sendJson, sendPreflight, toServiceError } from '../http/respond.js';
 import { Router } from '../http/router.js';
 import { createHttpServer, type HttpLimits } from '../http/server.js';
 import { closeServer, listen, trackSockets } from '../listen.js';
@@ -69,6 +69,8 @@ export interface DataPlane {
 }
 
 const router = new Router<DataPlaneRoute>(dataPlaneRoutes);
+/** Every method a route serves, for CORS preflights. */
+const CORS_METHODS = [...new Set(dataPlaneRoutes.map((r) => r.method))].join(',');
 
 function hostName(req: IncomingMessage): string | undefined {
   const host = req.headers.host?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -131,6 +133,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const x: Exchange = { requestId: randomUUID(), method: req.method ?? 'GET', ...splitTarget(req.url), socket: req.socket as TLSSocket, operation: '-' };
+    // CORS preflight (a web page publishing or reading a shadow with SigV4): answered before authentication, as browsers send it without credentials.
+    if (x.method === 'OPTIONS') return sendPreflight(req, res, CORS_METHODS);
     try {
       sendJson(res, 'rest-json', x.requestId, 200, await answer(req, x));
     } catch (err) {

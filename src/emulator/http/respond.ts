@@ -5,7 +5,7 @@
  * the query protocol (IAM: XML, the code inside `<Error>`).
  * SDK v3 reads the code from the header, the AWS CLI from the header or `__type`.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INTERNAL_CODE, QUERY_CODES, ServiceError, VALIDATION_CODE, ValidationError, statusFor, type Protocol } from '../errors.js';
 import { queryErrorXml, queryResponseXml, type XmlValue } from '../iam/query.js';
 
@@ -16,6 +16,23 @@ export const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-expose-headers': 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date',
 };
+
+/**
+ * A CORS preflight's answer: the methods given, and the request headers the
+ * browser asked for (a SigV4 request sends Authorization and X-Amz-*, which a
+ * `*` would not cover). No cookies are ever involved, so any origin may call.
+ */
+export function sendPreflight(req: IncomingMessage, res: ServerResponse, methods: string): void {
+  req.resume();
+  const asked = req.headers['access-control-request-headers'];
+  res.writeHead(204, {
+    ...CORS_HEADERS,
+    'access-control-allow-methods': methods,
+    'access-control-allow-headers': (Array.isArray(asked) ? asked.join(',') : asked) ?? '*',
+    'access-control-max-age': '86400',
+  });
+  res.end();
+}
 
 export function sendJson(res: ServerResponse, protocol: Protocol, requestId: string, status: number, body: unknown, extra: Record<string, string> = {}): void {
   send(res, protocol, requestId, status, body === undefined ? '{}' : JSON.stringify(body), extra);
