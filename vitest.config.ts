@@ -1,13 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites: unit (pure, seconds), integration (in-process CLI and spawned
+// Four suites: unit (pure, seconds), integration (in-process CLI and spawned
 // bin/iotctl.js against the local IoT Core), interop (real peers from Debian
-// packages; run by `npm run test:interop`). The *-js projects run the MQTT
+// packages; run by `npm run test:interop`), browser (the web app in Chromium;
+// `npm run test:browser`). The *-js projects run the MQTT
 // suites again on the pure-JavaScript driver (MQTT.js, what 32-bit ARM uses):
 // the tests read the driver from IOTCTL_DRIVER (test/helpers/cli.ts testEnv).
 const integration = { testTimeout: 30_000, hookTimeout: 30_000 };
 const interop = { testTimeout: 60_000, hookTimeout: 60_000 };
 const JS_DRIVER = { IOTCTL_DRIVER: 'js' };
+// The web app in Debian's Chromium (test/browser): its own project, run by `npm run test:browser` in CI.
+const browser = { testTimeout: 60_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
@@ -16,6 +19,7 @@ export default defineConfig({
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...integration } },
       { test: { name: 'integration-js', include: ['test/integration/pubsub-*.test.ts', 'test/integration/spool-*.test.ts'], env: JS_DRIVER, ...integration } },
       { test: { name: 'interop', include: ['test/interop/**/*.test.ts'], ...interop } },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...browser } },
       { test: { name: 'interop-js', include: ['test/interop/mqtt-mosquitto.test.ts'], env: JS_DRIVER, ...interop } },
     ],
   },

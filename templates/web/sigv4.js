@@ -46,8 +46,8 @@ const canonicalQuery = (params) =>
     .map((k) => `${uriEncode(k)}=${uriEncode(params[k])}`)
     .join('&');
 
-// Each path segment encoded again, as every AWS service but S3 expects.
-const canonicalPath = (pathname) => pathname.split('/').map((s) => uriEncode(decodeURIComponent(s))).join('/');
+// The path as sent (already percent-encoded), each segment encoded once more: every AWS service but S3 expects it.
+const canonicalPath = (pathname) => pathname.split('/').map(uriEncode).join('/');
 
 /** `wss://host/mqtt?X-Amz-...&X-Amz-Signature=...&X-Amz-Security-Token=...` for credentials {accessKeyId, secretAccessKey, sessionToken}. */
 export async function presignUrl({ url, region, credentials, service = 'iotdevicegateway', expiresSeconds = 300, now = new Date() }) {
