@@ -85,6 +85,12 @@ export const COMMANDS: NounSpec[] = [
     load: () => import('../commands/sign-url.js'),
   },
   {
+    name: 'web',
+    summary: 'the browser app (templates/web): copy it to make your own page; local start --web serves it',
+    examples: ['iotctl web init my-app'],
+    verbs: [{ name: 'init', summary: 'copy the web app and MQTT.js for the browser into a folder', load: () => import('../commands/web/init.js') }],
+  },
+  {
     name: 'keygen',
     summary: 'make a private key locally (EC P-256 by default), mode 0600',
     examples: ['iotctl keygen --out pi01.key'],

@@ -3,7 +3,7 @@
  * and its identity pool, the app's world survives a restart (the same pool,
  * the users' registrations), and bad --web flags stop it before anything starts.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
@@ -45,6 +45,27 @@ describe('iotctl local start --web', () => {
     const things = await spawnCli(['--profile', 'local', '--json', 'thing', 'list'], { env: local.env });
     expect(things.stdout).not.toMatch(/lamp-1/);
     await local.stop();
+  });
+
+  it('iotctl web init copies the app and MQTT.js into a folder that local start --web-dir serves; a second init refuses to overwrite', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-web-init-')), 'my-app');
+    const init = await spawnCli(['web', 'init', dir, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    expect((JSON.parse(init.stdout) as { files: string[] }).files).toEqual(['app.js', 'aws.js', 'config.js', 'index.html', 'reason-codes.js', 'sigv4.js', 'style.css', 'vendor/mqtt.esm.js']);
+    writeFileSync(path.join(dir, 'index.html'), readFileSync(path.join(dir, 'index.html'), 'utf8').replace('<h1>Lamp and sensor</h1>', '<h1>My own page</h1>'));
+    const again = await spawnCli(['web', 'init', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already has app\.js, .*; refusing to overwrite/);
+    const local = await spawnLocal(['--ephemeral', '--web-dir', dir, '--web-port', '0']);
+    const url = (local.ready as typeof local.ready & { web: string }).web;
+    expect(await (await fetch(url)).text()).toMatch(/<h1>My own page<\/h1>/);
+    expect(await (await fetch(`${url}vendor/mqtt.esm.js`)).text()).toBe(readFileSync(path.join(dir, 'vendor', 'mqtt.esm.js'), 'utf8'));
+    // Its /config.js is the local IoT Core's; the folder's own config.js (AWS placeholders) is what other hosts serve.
+    expect(await (await fetch(`${url}config.js`)).text()).toMatch(/"identityPoolId": "us-east-1:[0-9a-f-]{36}"/);
+    expect(readFileSync(path.join(dir, 'config.js'), 'utf8')).toMatch(/xxxxxxxxxxxxxx-ats\.iot\.us-east-1\.amazonaws\.com/);
+    await local.stop();
+    expect((await spawnCli(['web', 'init', dir, '--force'])).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'index.html'), 'utf8')).toMatch(/<h1>Lamp and sensor<\/h1>/);
   });
 
   it.each([

@@ -4,7 +4,16 @@
  * `..`, no dotfiles, no symbolic link that leads outside the folder.
  */
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The app shipped with iotctl (src/emulator/web and dist/emulator/web are both three levels below the package). */
+export const TEMPLATE_APP_DIR = fileURLToPath(new URL('../../../templates/web/', import.meta.url));
+/** Where the page imports MQTT.js from; served from iotctl's own copy unless the folder has one. */
+export const VENDOR_MQTT_PATH = '/vendor/mqtt.esm.js';
+/** MQTT.js's browser build (an ES module), from the mqtt package iotctl depends on. */
+export const vendorMqttFile = () => createRequire(import.meta.url).resolve('mqtt/dist/mqtt.esm');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

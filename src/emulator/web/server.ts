@@ -10,9 +10,7 @@
  * - ws://.../mqtt, a plain hop to the broker's WebSocket listener (mqtt-proxy.ts).
  * Cognito Identity is not here: the page calls the control plane, across origins (CORS).
  */
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Authenticator } from '../auth.js';
@@ -27,15 +25,12 @@ import { readSignature, sha256Hex } from '../sigv4.js';
 import type { StateStore } from '../store/state.js';
 import { LOCAL_LOGIN_CLIENT_ID, localUserPoolId } from '../cognito/local-login.js';
 import type { WebApp } from './app.js';
-import { fileResponse, findFile, type WebFile } from './files.js';
+import { TEMPLATE_APP_DIR, VENDOR_MQTT_PATH, fileResponse, findFile, vendorMqttFile, type WebFile } from './files.js';
 import { isLocalHostHeader } from './host-check.js';
 import { MQTT_PATH, proxyMqttUpgrade, type ProxyTarget } from './mqtt-proxy.js';
 import { REGISTER_PATH, REGISTER_SERVICE, register } from './registration.js';
 import { USER_POOL_TARGET, initiateAuth } from './user-pool.js';
 
-/** The app shipped with iotctl. */
-export const TEMPLATE_APP_DIR = fileURLToPath(new URL('../../../templates/web/', import.meta.url));
-const VENDOR_MQTT = '/vendor/mqtt.esm.js';
 /** Sign-in and registration bodies are small JSON documents. */
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -100,14 +95,14 @@ function sendText(res: ServerResponse, status: number, text: string, extra: Reco
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const root = path.resolve(options.root ?? TEMPLATE_APP_DIR);
-  const vendorMqtt = createRequire(import.meta.url).resolve('mqtt/dist/mqtt.esm');
+  const vendorMqtt = vendorMqttFile();
   let port = 0;
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
     const headOnly = req.method === 'HEAD';
     if (req.method !== 'GET' && !headOnly) return sendText(res, 405, `${req.method} is not served here.\n`, { allow: 'GET, HEAD' });
     if (rawPath === '/config.js') return sendFile(res, configModule(localConfig(options, `http://${req.headers.host}`)), headOnly);
-    const file = (await findFile(root, rawPath)) ?? (rawPath === VENDOR_MQTT ? vendorMqtt : undefined);
+    const file = (await findFile(root, rawPath)) ?? (rawPath === VENDOR_MQTT_PATH ? vendorMqtt : undefined);
     if (!file) return sendText(res, 404, `Not found: ${rawPath}\n`);
     sendFile(res, await fileResponse(file), headOnly);
   }
