@@ -53,7 +53,7 @@ const HAVE_JQ = spawnSync('jq', ['--version']).status === 0;
 /** `iotctl local start` gets free ports, so documents can run side by side (and beside other tests). */
 function withFreePorts(command: string): string {
   return command.replace(/\blocal start\b/g, (m) => {
-    const missing = ['--port', '--mqtt-port', '--ws-port', '--https-port'].filter((flag) => !new RegExp(`${flag}[ =]`).test(command));
+    const missing = ['--port', '--mqtt-port', '--ws-port', '--https-port', '--web-port'].filter((flag) => !new RegExp(`${flag}[ =]`).test(command));
     return [m, ...missing.map((flag) => `${flag} 0`)].join(' ');
   });
 }

@@ -25,6 +25,12 @@ describe('iotctl local start --web', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<title>Lamp and sensor/);
 
+    // The web app's pool is the local profile's: --auth cognito needs no --identity-pool-id.
+    const signed = await spawnCli(['--profile', 'local', 'sign-url', '--auth', 'cognito', '--json'], { env });
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(JSON.parse(signed.stdout).identityId).toMatch(/^us-east-1:/);
+    expect((await spawnCli(['--profile', 'local', 'config', 'get', 'identity-pool-id'], { env })).stdout.trim()).toBe(ready.identityPoolId);
+
     // A user registers the way the page does (iotctl cognito register stands in for the page's call here).
     const who = await spawnCli(['--profile', 'local', '--json', 'cognito', 'credentials', '--identity-pool-id', ready.identityPoolId, '--login', 'local=alice'], { env });
     const identityId = (JSON.parse(who.stdout) as { identityId: string }).identityId;

@@ -48,6 +48,7 @@ export function configure(cmd: Command): void {
     'iotctl local start   # keeps running: use another terminal for what follows',
     'iotctl --profile local thing list',
     'iotctl local start --ephemeral --port 0 --json   # until Ctrl-C',
+    'iotctl local start --web --ephemeral   # until Ctrl-C: open the web app URL it prints (docs/web.md)',
     'iotctl local start --data-dir ./iot-state --region eu-west-1 --subscribe-denied close   # until Ctrl-C',
   ]);
 }
@@ -131,6 +132,8 @@ export async function run(ctx: Context, _args: unknown[], options: Options): Pro
       profile['mqtt-port'] = String(endpoints.mqtt.port);
       profile['ws-port'] = String(endpoints.ws.port);
       profile['https-port'] = String(endpoints.https.port);
+      // The web app's pool is then the profile's: sign-url, pub, sub and tail --auth cognito use it without --identity-pool-id.
+      if (endpoints.web) profile['identity-pool-id'] = endpoints.web.identityPoolId;
       if (dataDir) profile['local-data-dir'] = dataDir;
       else delete profile['local-data-dir'];
       c.profiles[LOCAL_PROFILE] = profile;

@@ -6,7 +6,7 @@ import { shellQuote } from '../../core/shell.js';
 
 export function configure(cmd: Command): void {
   cmd.argument('<dir>', 'the folder to copy the app into (made if missing)').option('--force', 'replace files of the app already in the folder');
-  examples(cmd, ['iotctl web init my-app && iotctl local start --web-dir my-app   # keeps running: open the URL it prints']);
+  examples(cmd, ['iotctl web init my-app', 'iotctl local start --web-dir my-app   # keeps running: open the web app URL it prints']);
   cmd.addHelpText(
     'after',
     '\nCopies index.html, app.js, aws.js, sigv4.js, reason-codes.js, style.css, config.js and MQTT.js for the browser (vendor/mqtt.esm.js).\nServe it with `iotctl local start --web-dir <dir>` (which answers /config.js for the local IoT Core),\nor edit config.js for your AWS account and put the folder on any static host (docs/web.md).',
