@@ -54,8 +54,8 @@ export async function run(ctx: Context, args: unknown[], options: Options): Prom
   const providers = parseKeyValues(options.loginProvider, '--login-provider');
   const identityProviders = Object.entries(providers).map(([ProviderName, ClientId]) => ({ ProviderName, ClientId, ServerSideTokenCheck: false }));
   if (local && options.localLogins) {
-    const { localLoginProvider } = await import('../../../emulator/cognito/local-login.js');
-    identityProviders.push({ ProviderName: localLoginProvider(target.region ?? 'us-east-1'), ClientId: 'iotctl-local', ServerSideTokenCheck: false });
+    const { localLoginProvider, LOCAL_LOGIN_CLIENT_ID } = await import('../../../emulator/cognito/local-login.js');
+    identityProviders.push({ ProviderName: localLoginProvider(target.region ?? 'us-east-1'), ClientId: LOCAL_LOGIN_CLIENT_ID, ServerSideTokenCheck: false });
   }
   const sdk = await import('@aws-sdk/client-cognito-identity');
   const cognito = await ctx.cognitoIdentity();
