@@ -53,7 +53,7 @@ describe('iotctl policy templates', () => {
   it('--json gives names, descriptions and parameters', async () => {
     const r = await runCli(['policy', 'templates', '--json']);
     const out = json(r.stdout);
-    expect(out.templates.map((t: { name: string }) => t.name)).toEqual(['cognito-user', 'device', 'home', 'http-device', 'read-only', 'shadow']);
+    expect(out.templates.map((t: { name: string }) => t.name)).toEqual(['cognito-user', 'device', 'home', 'http-device', 'read-only', 'shadow', 'web-user']);
     const home = out.templates.find((t: { name: string }) => t.name === 'home');
     expect(home.parameters).toContainEqual({ name: 'homeId', description: expect.any(String), required: true, pattern: '[A-Za-z0-9_.:-]{1,64}', default: null, builtin: false });
     expect(home.parameters).toContainEqual(expect.objectContaining({ name: 'region', default: '*', builtin: true }));

@@ -13,8 +13,8 @@ const render = (name: string, params: Record<string, string> = {}) => {
 };
 
 describe('shipped templates', () => {
-  it('are the six expected ones', () => {
-    expect(templates.map((t) => t.name)).toEqual(['cognito-user', 'device', 'home', 'http-device', 'read-only', 'shadow']);
+  it('are the seven expected ones', () => {
+    expect(templates.map((t) => t.name)).toEqual(['cognito-user', 'device', 'home', 'http-device', 'read-only', 'shadow', 'web-user']);
   });
 
   it.each(templates.map((t) => [t.name, t] as const))('%s is a sound template', (_name, t) => {
