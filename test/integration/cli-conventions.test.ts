@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, type CommandSpec } from '../../src/cli/registry.js';
+import { COMMANDS, type CommandEntry } from '../../src/cli/command-table.js';
 import { BIN, ROOT, runCli, spawnCli, testEnv } from '../helpers/cli.js';
 
 const ANSI = /\u001b\[/;
@@ -59,7 +59,7 @@ describe('help and usage errors', () => {
     expect(r.stderr).toContain('Usage: iotctl config');
   });
 
-  const walk = (specs: CommandSpec[], prefix: string): string[] => specs.flatMap((s) => [`${prefix}${s.name}`, ...walk(s.verbs ?? [], `${prefix}${s.name} `)]);
+  const walk = (specs: CommandEntry[], prefix: string): string[] => specs.flatMap((s) => [`${prefix}${s.name}`, ...walk(s.verbs ?? [], `${prefix}${s.name} `)]);
   const allCommands = walk(COMMANDS, '');
   it.each(allCommands)('`iotctl %s --help` shows at least one example', async (command) => {
     const r = await runCli([...command.split(' '), '--help']);
@@ -217,7 +217,7 @@ describe('startup stays light', () => {
 describe('one vocabulary of option names', () => {
   /** Every command's --help, spawned as a user would. */
   const helps = async () => {
-    const { COMMANDS } = await import('../../src/cli/registry.js');
+    const { COMMANDS } = await import('../../src/cli/command-table.js');
     const paths: string[][] = [];
     const walk = (specs: typeof COMMANDS, prefix: string[]) => {
       for (const s of specs) s.verbs ? walk(s.verbs, [...prefix, s.name]) : paths.push([...prefix, s.name]);
