@@ -212,6 +212,25 @@ describe('startup stays light', () => {
       expect(loaded).not.toMatch(/@aws-sdk|aws-crt|aws-iot-device-sdk|@smithy|aedes|node_modules\/mqtt\/|driver-(crt|js)\.js/);
     }
   });
+
+  it("no command's module loads them either, so every `iotctl <command> --help` stays light", () => {
+    const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-trace-')), 'imports.txt');
+    writeFileSync(trace, '');
+    // Every loader of the command table, in one process: what `<command> --help` loads before it prints.
+    const script = `
+      const { COMMANDS } = await import(${JSON.stringify(path.join(ROOT, 'dist/cli/command-table.js'))});
+      const loaders = (entries) => entries.flatMap((e) => (e.verbs ? loaders(e.verbs) : [e.load]));
+      for (const load of loaders(COMMANDS)) if (typeof (await load()).default.declare !== 'function') process.exit(3);`;
+    const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), '--input-type=module', '-e', script], {
+      env: testEnv({ IOTCTL_TRACE_IMPORTS: trace }),
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = readFileSync(trace, 'utf8');
+    expect(loaded).toContain('dist/commands/provision.js'); // the trace works
+    expect(loaded.match(/dist\/commands\/.*\.js/g)?.length).toBeGreaterThan(60);
+    expect(loaded).not.toMatch(/@aws-sdk|aws-crt|aws-iot-device-sdk|@smithy|aedes|node_modules\/mqtt\/|driver-(crt|js)\.js/);
+  });
 });
 
 describe('one vocabulary of option names', () => {
