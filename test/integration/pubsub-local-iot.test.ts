@@ -26,13 +26,34 @@ function policyTestArgv(stderr: string): string[] {
   return [...m[1]!.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((x) => (x[1] !== undefined ? x[1].replace(/'\\''/g, "'") : x[2]!)).slice(1);
 }
 
-function background(argv: string[]): { ready: Promise<void>; done: Promise<CliResult> } {
+interface Background {
+  /** Resolves once it has subscribed (or has ended). */
+  ready: Promise<void>;
+  done: Promise<CliResult>;
+  /** Resolves once stdout holds this many lines (or it has ended). */
+  printed(lines: number): Promise<void>;
+  signal(sig: NodeJS.Signals): void;
+}
+
+function background(argv: string[]): Background {
   const child = spawn(process.execPath, [BIN, '--verbose', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let ended = false;
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const waiting: { lines: number; resolve: () => void }[] = [];
+  const wake = () => {
+    const count = stdout.split('\n').filter(Boolean).length;
+    for (const w of waiting.filter((w) => ended || count >= w.lines)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    wake();
+  });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
     if (/subscribed to/.test(stderr)) markReady();
@@ -41,11 +62,21 @@ function background(argv: string[]): { ready: Promise<void>; done: Promise<CliRe
   const done = new Promise<CliResult>((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);
+      ended = true;
       markReady();
+      wake();
       resolve({ code: code ?? -1, stdout, stderr });
     }),
   );
-  return { ready, done };
+  return {
+    ready,
+    done,
+    printed: (lines) => new Promise<void>((resolve) => {
+      waiting.push({ lines, resolve });
+      wake();
+    }),
+    signal: (sig) => child.kill(sig),
+  };
 }
 
 const records = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -203,13 +234,21 @@ describe('streams and follow', () => {
     expect(bad.stderr).toMatch(/error: Line 2 of the input: not JSON \(.*\)\. 1 message published before that was acknowledged\./);
   });
 
-  it('tail follows until Ctrl-C and exits 130', async () => {
-    const controller = new AbortController();
-    const tail = runCli(['tail', 'things/pi01/#', '--device', device], { env, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 1000));
-    controller.abort();
-    const r = await tail;
+  it('tail follows until Ctrl-C: it prints each message published while it runs, and exits 130', async () => {
+    const tail = background(['tail', 'things/pi01/#', '--device', device, '--json']);
+    await tail.ready;
+    for (const [n, payload] of ['first', 'second'].entries()) {
+      expect((await runCli(['pub', '--device', device, `things/pi01/t${n}`, payload], { env })).code).toBe(0);
+      await tail.printed(n + 1);
+    }
+    tail.signal('SIGINT');
+    const r = await tail.done;
     expect(r.code).toBe(130);
+    expect(records(r.stdout).map((m) => [m.topic, m.payload])).toEqual([
+      ['things/pi01/t0', 'first'],
+      ['things/pi01/t1', 'second'],
+    ]);
+    expect(r.stderr).toMatch(/subscribed to things\/pi01\/#/);
   });
 });
 
