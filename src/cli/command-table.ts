@@ -1,4 +1,4 @@
-import type { CommandModule } from './command.js';
+import type { CommandModule } from '../commands/define.js';
 
 /**
  * Every command, as metadata only: the name, a one-line summary and a loader.

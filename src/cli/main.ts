@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from '@commander-js/extra-typings';
 import { COMMANDS, type CommandEntry } from './command-table.js';
-import type { CommandModule } from './command.js';
-import type { GlobalOptions } from './context.js';
-import { examples } from './command.js';
+import { examples, type CommandModule } from '../commands/define.js';
+import type { GlobalOptions } from '../commands/context.js';
 import type { Streams } from '../io/streams.js';
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { iotctlCommand } from '../core/shell.js';
@@ -133,7 +132,7 @@ export async function run(argv: string[], streams: Streams, options: RunOptions 
     if (mod.examples) examples(cmd, mod.examples);
     if (mod.notes) cmd.addHelpText('after', '\n' + mod.notes);
     cmd.action(async () => {
-      const { Context } = await import('./context.js');
+      const { Context } = await import('../commands/context.js');
       const ctx = await Context.create(streams, globalOptions(cmd.optsWithGlobals()), signal);
       try {
         exitCode = await mod.run(ctx, cmd.processedArgs, cmd.opts());
@@ -197,7 +196,7 @@ function hintFor(error: IotctlError, how: Invocation): string | undefined {
   return undefined;
 }
 
-async function reportFailure(ctx: import('./context.js').Context, err: unknown, how: Invocation): Promise<number> {
+async function reportFailure(ctx: import('../commands/context.js').Context, err: unknown, how: Invocation): Promise<number> {
   const { toIotctlError } = await import('../aws/errors.js');
   const settings = await ctx.settings().catch(() => undefined);
   const translated = toIotctlError(err, { endpoint: settings?.get('endpoint-url'), requestTimeout: settings?.get('request-timeout') });

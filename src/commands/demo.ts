@@ -1,5 +1,5 @@
-import { defineCommand } from '../cli/command.js';
-import type { Context } from '../cli/context.js';
+import { defineCommand } from './define.js';
+import type { Context } from './context.js';
 import { ExitCode } from '../core/errors.js';
 import { formatTable, truncate } from '../io/table.js';
 import type { Check } from '../demo/checks.js';

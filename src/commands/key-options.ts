@@ -1,6 +1,6 @@
 /** The key options `keygen`, `csr create --new-key` and `provision` declare (parsed by identity/keys.ts). */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { hiddenAlias } from '../cli/command.js';
+import { hiddenAlias } from './define.js';
 
 export function addKeyTypeOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
   return hiddenAlias(cmd.option('--key-type <ec|rsa>', 'key type (default ec: P-256, smaller and faster on devices)'), '--type <ec|rsa>', 'keyType')

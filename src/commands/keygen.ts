@@ -1,4 +1,4 @@
-import { defineCommand } from '../cli/command.js';
+import { defineCommand } from './define.js';
 import { ExitCode } from '../core/errors.js';
 import { refuseToOverwrite, writeFileAtomic } from '../io/files.js';
 import { createKeyFile, describeSpec, keyFormatFrom, keySpecFrom } from '../identity/keys.js';

@@ -4,8 +4,8 @@
  * checks. The output options of sub and tail are in output-options.ts.
  */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import type { Context } from '../cli/context.js';
-import { collect } from '../cli/options.js';
+import { collect } from './define.js';
+import type { Context } from './context.js';
 import { IotctlError, usageError } from '../core/errors.js';
 import { checkTopicFilter } from '../core/topic.js';
 import { parsePositiveInt } from '../core/parse.js';

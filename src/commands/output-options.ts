@@ -1,7 +1,7 @@
 /** The output options of sub and tail: format, template, file; checked and opened before connecting. */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { hiddenAlias } from '../cli/command.js';
-import type { Context } from '../cli/context.js';
+import { hiddenAlias } from './define.js';
+import type { Context } from './context.js';
 import { usageError } from '../core/errors.js';
 import { NO_COLORS } from '../io/colors.js';
 import { chooseFormat, createRenderer, type Renderer } from '../messaging/render.js';

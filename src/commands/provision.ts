@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { defineCommand, type OptionsOf } from '../cli/command.js';
-import type { Context } from '../cli/context.js';
-import { collect } from '../cli/options.js';
+import { collect, defineCommand, type OptionsOf } from './define.js';
+import type { Context } from './context.js';
 import { parseKeyValues, parsePositiveInt, requireName } from '../core/parse.js';
 import { usageError, ExitCode } from '../core/errors.js';
 import { POLICY_NAME, THING_NAME, THING_TYPE_NAME } from '../core/names.js';

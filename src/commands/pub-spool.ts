@@ -4,7 +4,7 @@
  * the end. The work is messaging/spool-publish.ts.
  */
 import path from 'node:path';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { ExitCode, usageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { formatSize, parseSize } from '../core/size.js';

@@ -1,9 +1,8 @@
 /** `iotctl pub <topic> [message]`: publish one message, a repeated one, or one per input line (optionally through an on-disk spool). */
 import { promises as fs, createReadStream } from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
-import { defineCommand, type OptionsOf } from '../cli/command.js';
-import type { Context } from '../cli/context.js';
-import { collect } from '../cli/options.js';
+import { collect, defineCommand, type OptionsOf } from './define.js';
+import type { Context } from './context.js';
 import { ExitCode, usageError } from '../core/errors.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { checkTopicName } from '../core/topic.js';

@@ -1,5 +1,5 @@
 /** `iotctl sub <filter...>`: print messages until --count, --timeout or Ctrl-C. */
-import { defineCommand } from '../cli/command.js';
+import { defineCommand } from './define.js';
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { checkConnectionFlags, parsePositiveDuration } from '../mqtt/resolve.js';
 import { runSub } from '../messaging/subscribe.js';

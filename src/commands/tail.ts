@@ -1,5 +1,5 @@
 /** `iotctl tail <filter...>`: follow topics until Ctrl-C, reconnecting as needed. */
-import { defineCommand } from '../cli/command.js';
+import { defineCommand } from './define.js';
 import { checkConnectionFlags } from '../mqtt/resolve.js';
 import { StatusLine } from '../messaging/status.js';
 import { runTail } from '../messaging/subscribe.js';

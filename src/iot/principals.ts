@@ -5,10 +5,8 @@
  */
 import { DescribeCertificateCommand, GetPolicyCommand, type IoTClient } from '@aws-sdk/client-iot';
 import type { PolicyInput } from '../core/policy/index.js';
-import type { CertificateFacts } from '../core/policy/certificate.js';
 import { usageError } from '../core/errors.js';
 import { certificateIdOf, isCognitoIdentityId } from '../core/aws-ids.js';
-import { certificateFacts } from '../identity/certificate-facts.js';
 import { attachedPolicyNames } from './policies.js';
 import { principalThings } from './things.js';
 
@@ -33,13 +31,13 @@ export async function principalTarget(iot: IoTClient, principal: PrincipalRef): 
 export interface PrincipalPolicies {
   target: string;
   policies: PolicyInput[];
-  /** For a certificate: the facts policies see (subject, issuer, id...). */
-  certificate?: CertificateFacts;
+  /** For a certificate: its PEM (the facts policies see come from it: identity/certificate-facts.ts). */
+  certificatePem?: string;
   /** Things the certificate is attached to. */
   things: string[];
 }
 
-/** Everything AWS IoT would evaluate for a principal: the default version of each attached policy, and the certificate's facts. */
+/** Everything AWS IoT would evaluate for a principal: the default version of each attached policy, and the certificate. */
 export async function fetchPrincipalPolicies(iot: IoTClient, principal: PrincipalRef): Promise<PrincipalPolicies> {
   const target = await principalTarget(iot, principal);
   const names = await attachedPolicyNames(iot, target);
@@ -52,5 +50,5 @@ export async function fetchPrincipalPolicies(iot: IoTClient, principal: Principa
   );
   if (principal.kind === 'cognito') return { target, policies, things: [] };
   const { certificateDescription } = await iot.send(new DescribeCertificateCommand({ certificateId: principal.certificateId }));
-  return { target, policies, certificate: certificateFacts(certificateDescription?.certificatePem ?? '', target), things: await principalThings(iot, target) };
+  return { target, policies, certificatePem: certificateDescription?.certificatePem ?? '', things: await principalThings(iot, target) };
 }

@@ -1,4 +1,4 @@
-import { defineCommand, hiddenAlias } from '../../cli/command.js';
+import { defineCommand, hiddenAlias } from '../define.js';
 import { ExitCode } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { parseRootChoice, rootCaFor } from '../../aws/root-ca.js';

@@ -1,4 +1,4 @@
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { readUserFile, refuseToOverwrite, writeFileAtomic } from '../../io/files.js';
 import { formatPairs } from '../../io/table.js';

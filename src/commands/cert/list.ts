@@ -1,5 +1,5 @@
+import { defineCommand } from '../define.js';
 import type { CertificateStatus } from '../../iot/certificates.js';
-import { defineCommand } from '../../cli/command.js';
 import { parsePositiveInt } from '../../core/parse.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';

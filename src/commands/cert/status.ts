@@ -1,6 +1,6 @@
 /** What `cert activate | deactivate | revoke` share: one argument, one UpdateCertificate. */
+import { defineCommand, type CommandModule } from '../define.js';
 import type { CertificateStatus } from '../../iot/certificates.js';
-import { defineCommand, type CommandModule } from '../../cli/command.js';
 import { ExitCode } from '../../core/errors.js';
 
 export function certificateStatusCommand(verb: string, status: CertificateStatus): CommandModule {

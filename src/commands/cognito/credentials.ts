@@ -1,5 +1,4 @@
-import { defineCommand } from '../../cli/command.js';
-import { collect } from '../../cli/options.js';
+import { collect, defineCommand } from '../define.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { COGNITO_ID } from '../../core/aws-ids.js';
 import { formatPairs } from '../../io/table.js';

@@ -1,4 +1,4 @@
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
 import { requireSetting } from '../../config/keys.js';
 

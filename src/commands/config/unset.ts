@@ -1,4 +1,4 @@
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode } from '../../core/errors.js';
 import { updateConfig } from '../../config/store.js';
 import { requireSetting } from '../../config/keys.js';

@@ -1,4 +1,4 @@
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 
 export default defineCommand({

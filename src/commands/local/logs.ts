@@ -1,5 +1,5 @@
-import { defineCommand, hiddenAlias } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
+import { defineCommand, hiddenAlias } from '../define.js';
+import type { Context } from '../context.js';
 import { ExitCode } from '../../core/errors.js';
 import { parseCount } from '../mqtt-options.js';
 import { DATA_DIR_OPTION, LOCAL_PROFILE, localDataDir } from './common.js';

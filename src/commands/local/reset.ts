@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode, IotctlError } from '../../core/errors.js';
 import { DATA_DIR_OPTION, localDataDir } from './common.js';
 

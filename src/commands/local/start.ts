@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { defineCommand } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
+import { defineCommand } from '../define.js';
+import type { Context } from '../context.js';
 import { shellQuote } from '../../core/shell.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { isAccountId, isRegion } from '../../core/aws-ids.js';

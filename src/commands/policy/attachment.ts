@@ -1,5 +1,5 @@
 /** What `policy attach` and `policy detach` share: a policy, a principal (certificate or Cognito identity), one call. */
-import { defineCommand, hiddenAlias, type CommandModule } from '../../cli/command.js';
+import { defineCommand, hiddenAlias, type CommandModule } from '../define.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { requireName } from '../../core/parse.js';
 import { POLICY_NAME } from '../../core/names.js';

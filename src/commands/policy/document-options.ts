@@ -1,6 +1,6 @@
 /** The document options of `policy create` and `policy update` (read by policy-documents/source.ts). */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { collect } from '../../cli/options.js';
+import { collect } from '../define.js';
 
 export function addDocumentSourceOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
   return cmd

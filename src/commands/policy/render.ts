@@ -1,5 +1,4 @@
-import { defineCommand } from '../../cli/command.js';
-import { collect } from '../../cli/options.js';
+import { collect, defineCommand } from '../define.js';
 import { ExitCode } from '../../core/errors.js';
 import { lintPolicy, renderTemplate } from '../../core/policy/index.js';
 import { parsePairs } from '../../core/parse.js';

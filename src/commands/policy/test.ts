@@ -5,15 +5,15 @@
  * plug in: gather policies → prepare the request → evaluate and print.
  */
 import type { Command } from '@commander-js/extra-typings';
-import { defineCommand, hiddenAlias, type CommandModule, type OptionsOf } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
+import { collect, defineCommand, hiddenAlias, type CommandModule, type OptionsOf } from '../define.js';
+import type { Context } from '../context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { compileAll, compileWildcard, decide, parseArn, type PolicyInput, type PolicySides, type StatementTrace } from '../../core/policy/index.js';
 import { hintForVariable, prepareRequest, type PreparedRequest } from './request.js';
 import { formatReport, type TestReport } from './report.js';
-import { collect } from '../../cli/options.js';
 import { readPolicyFile, requireValid } from '../../policy-documents/files.js';
 import type { CertificateFacts } from '../../core/policy/certificate.js';
+import { certificateFacts } from '../../identity/certificate-facts.js';
 
 /** The options of `policy test` and `policy explain` (test adds --explain). */
 function declareRequest(cmd: Command) {
@@ -85,8 +85,8 @@ async function gatherFromPrincipal(ctx: Context, options: TestOptions): Promise<
   if (principal.kind === 'certificate' && options.thing === undefined && fetched.things.length === 1) options.thing = fetched.things[0];
   const arn = parseArn(fetched.target);
   if (arn) options.accountId ??= arn.account;
-  return {
-    region: arn?.region, ...fromFiles, iot: [...fetched.policies, ...fromFiles.iot], certificate: fetched.certificate };
+  const certificate = fetched.certificatePem === undefined ? undefined : certificateFacts(fetched.certificatePem, fetched.target);
+  return { region: arn?.region, ...fromFiles, iot: [...fetched.policies, ...fromFiles.iot], certificate };
 }
 
 /** Policies from --policy-file / --role-policy-file, validated. */

@@ -1,5 +1,5 @@
 /** `iotctl retained get <topic>`: one retained message, over the HTTPS data plane (GetRetainedMessage). */
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { checkTopicName } from '../../core/topic.js';
 import { checkConnectionFlags } from '../../mqtt/resolve.js';

@@ -1,5 +1,5 @@
 /** `iotctl retained list`: the topics that hold a retained message, over the HTTPS data plane (ListRetainedMessages). */
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand } from '../define.js';
 import { ExitCode } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';
 import { checkConnectionFlags } from '../../mqtt/resolve.js';

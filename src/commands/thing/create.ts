@@ -1,5 +1,4 @@
-import { defineCommand, hiddenAlias } from '../../cli/command.js';
-import { collect } from '../../cli/options.js';
+import { collect, defineCommand, hiddenAlias } from '../define.js';
 import { ExitCode } from '../../core/errors.js';
 import { requireName } from '../../core/parse.js';
 import { THING_NAME, THING_TYPE_NAME } from '../../core/names.js';

@@ -1,5 +1,4 @@
-import { defineCommand, hiddenAlias } from '../../cli/command.js';
-import { collect } from '../../cli/options.js';
+import { collect, defineCommand, hiddenAlias } from '../define.js';
 import { parseKeyValues, parsePositiveInt } from '../../core/parse.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';

@@ -1,5 +1,5 @@
 /** What `thing attach` and `thing detach` share: the thing, the certificate, one call. */
-import { defineCommand, type CommandModule } from '../../cli/command.js';
+import { defineCommand, type CommandModule } from '../define.js';
 import { ExitCode } from '../../core/errors.js';
 import { requireName } from '../../core/parse.js';
 import { THING_NAME } from '../../core/names.js';

@@ -1,5 +1,4 @@
-import { defineCommand } from '../../../cli/command.js';
-import { collect } from '../../../cli/options.js';
+import { collect, defineCommand } from '../../define.js';
 import { parseKeyValues } from '../../../core/parse.js';
 import { ExitCode, usageError } from '../../../core/errors.js';
 import { parseRoleArn } from '../../../core/aws-ids.js';

@@ -1,6 +1,7 @@
+/** How a command is written: defineCommand, and the helpers its declarations use (examples, old option spellings, repeatable options). */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import type { ExitCode } from '../core/errors.js';
 import type { Context } from './context.js';
+import type { ExitCode } from '../core/errors.js';
 
 /**
  * A command: its declarations (arguments, options) and what it does with them.
@@ -43,4 +44,9 @@ export function hiddenAlias<C extends Command<any[], OptionValues>>(cmd: C, flag
   cmd.addOption(option);
   cmd.on(`option:${option.name()}`, (value: unknown) => cmd.setOptionValue(attribute, value ?? true));
   return cmd;
+}
+
+/** commander reducer for repeatable options (`--attr a=1 --attr b=2`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
