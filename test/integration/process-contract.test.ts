@@ -142,6 +142,29 @@ describe('Ctrl-C at a prompt', () => {
   });
 });
 
+describe('a confirmation on a terminal', () => {
+  it('provision shows its plan before asking; "n" cancels: one line, exit 1, nothing created', async () => {
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} provision pi-cancel --template device`, '/dev/null'], { env: { ...local.env, TERM: 'dumb' }, cwd: dir });
+    let out = '';
+    let answered = false;
+    child.stdin.on('error', () => {});
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!answered && out.includes('Provision pi-cancel?')) {
+        answered = true;
+        child.stdin.write('n\r');
+      }
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(guard);
+    expect(out).toMatch(/Plan: provision pi-cancel[\s\S]*activate the certificate \(UpdateCertificate ACTIVE\)[\s\S]*Provision pi-cancel\?/);
+    expect(out).toContain('Cancelled; nothing was created.');
+    expect(code).toBe(1);
+    expect((await cli(['thing', 'describe', 'pi-cancel'])).code).toBe(4);
+  });
+});
+
 describe('--version', () => {
   it("is the tool's only before a command; after one it is the command's own", async () => {
     const pkg = JSON.parse(readFileSync(path.join(path.dirname(BIN), '..', 'package.json'), 'utf8')) as { version: string };
