@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ResolvedSettings } from '../config/settings.js';
+import { usageError } from '../core/errors.js';
 import { fileError } from '../io/files.js';
 
 /**
@@ -9,6 +10,12 @@ import { fileError } from '../io/files.js';
  */
 export type AmazonRoot = 'AmazonRootCA1' | 'AmazonRootCA3';
 export type RootChoice = 'rsa' | 'ec' | 'all';
+
+/** --root-ca: rsa (Amazon Root CA 1), ec (Root CA 3) or all (both). */
+export function parseRootChoice(text: string): RootChoice {
+  if (text === 'rsa' || text === 'ec' || text === 'all') return text;
+  throw usageError('INVALID_ROOT_CA', `--root-ca must be rsa, ec or all, not "${text}".`);
+}
 
 export function amazonRootCa(name: AmazonRoot): string {
   return readFileSync(new URL(`../../data/${name}.pem`, import.meta.url), 'utf8');

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Command as CommandType } from 'commander';
-import { COMMANDS, type CommandSpec } from './registry.js';
-import type { CommandModule } from './command.js';
-import type { GlobalOptions } from './context.js';
-import { examples } from './command.js';
+import type { Command as CommandType } from '@commander-js/extra-typings';
+import { COMMANDS, type CommandEntry } from './command-table.js';
+import { examples, type CommandModule } from '../commands/define.js';
+import type { GlobalOptions } from '../commands/context.js';
 import type { Streams } from '../io/streams.js';
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { iotctlCommand } from '../core/shell.js';
 
 type Command = CommandType;
-type Commander = typeof import('commander');
+/** commander, seen through its maintainers' extra-typings (the same classes, typed from their declarations). */
+type Commander = typeof import('@commander-js/extra-typings');
 
 // require() skips the ESM wrapper's export scan of commander: a few ms of every start.
 const loadCommander = (): Commander => createRequire(import.meta.url)('commander') as Commander;
@@ -78,7 +78,7 @@ function buildProgram(commander: Commander, streams: Streams, path: string[]): C
 /** Declares every command (as summaries) and loads the one that was invoked. */
 async function declareCommands(
   parent: Command,
-  specs: CommandSpec[],
+  specs: CommandEntry[],
   path: string[],
   depth: number,
   bind: (cmd: Command, mod: CommandModule) => void,
@@ -88,7 +88,7 @@ async function declareCommands(
     cmd.copyInheritedSettings(parent);
     const invoked = path[depth] === spec.name;
     if (spec.load) {
-      if (invoked) bind(cmd, await spec.load());
+      if (invoked) bind(cmd, (await spec.load()).default);
       else cmd.allowUnknownOption().allowExcessArguments();
       continue;
     }
@@ -101,9 +101,9 @@ async function declareCommands(
 
 function usageHint(path: string[]): string {
   const known: string[] = [];
-  let level: CommandSpec[] | undefined = COMMANDS;
+  let level: CommandEntry[] | undefined = COMMANDS;
   for (const word of path) {
-    const spec: CommandSpec | undefined = level?.find((c) => c.name === word);
+    const spec: CommandEntry | undefined = level?.find((c) => c.name === word);
     if (!spec) break;
     known.push(spec.name);
     level = spec.verbs;
@@ -128,15 +128,16 @@ export async function run(argv: string[], streams: Streams, options: RunOptions 
   let exitCode: number = ExitCode.OK;
 
   await declareCommands(program, COMMANDS, path, 0, (cmd, mod) => {
-    mod.configure(cmd);
-    cmd.action(async (...params: unknown[]) => {
-      const self = params[params.length - 1] as Command;
-      const { Context } = await import('./context.js');
-      const ctx = await Context.create(streams, globalOptions(self.optsWithGlobals()), signal);
+    mod.declare(cmd);
+    if (mod.examples) examples(cmd, mod.examples);
+    if (mod.notes) cmd.addHelpText('after', '\n' + mod.notes);
+    cmd.action(async () => {
+      const { Context } = await import('../commands/context.js');
+      const ctx = await Context.create(streams, globalOptions(cmd.optsWithGlobals()), signal);
       try {
-        exitCode = (await mod.run(ctx, self.processedArgs, self.opts())) ?? ExitCode.OK;
+        exitCode = await mod.run(ctx, cmd.processedArgs, cmd.opts());
       } catch (err) {
-        exitCode = await reportFailure(ctx, err, { argv, path, force: self.options.find((o) => o.long === '--force')?.description });
+        exitCode = await reportFailure(ctx, err, { argv, path, force: cmd.options.find((o) => o.long === '--force')?.description });
       }
     });
   });
@@ -195,7 +196,7 @@ function hintFor(error: IotctlError, how: Invocation): string | undefined {
   return undefined;
 }
 
-async function reportFailure(ctx: import('./context.js').Context, err: unknown, how: Invocation): Promise<number> {
+async function reportFailure(ctx: import('../commands/context.js').Context, err: unknown, how: Invocation): Promise<number> {
   const { toIotctlError } = await import('../aws/errors.js');
   const settings = await ctx.settings().catch(() => undefined);
   const translated = toIotctlError(err, { endpoint: settings?.get('endpoint-url'), requestTimeout: settings?.get('request-timeout') });

@@ -15,7 +15,7 @@ export type PoolRoleKind = 'authenticated' | 'unauthenticated';
 
 /** Renders an IAM role policy from templates/roles/ (same format and checks as the IoT policy templates). */
 export async function renderRolePolicy(template: string, params: Record<string, string>): Promise<string> {
-  const { loadTemplate } = await import('../policy/templates.js');
+  const { loadTemplate } = await import('../policy-documents/templates.js');
   const { renderTemplate } = await import('../core/policy/template.js');
   return renderTemplate(await loadTemplate(template, ROLE_TEMPLATES_DIR), params).text;
 }

@@ -3,44 +3,50 @@
  * the context turns them into a ConnectionSpec and a session, QoS and filter
  * checks. The output options of sub and tail are in output-options.ts.
  */
-import type { Command } from 'commander';
-import type { Context } from '../cli/context.js';
-import { collect } from '../cli/options.js';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
+import { collect } from './define.js';
+import type { Context } from './context.js';
 import { IotctlError, usageError } from '../core/errors.js';
 import { checkTopicFilter } from '../core/topic.js';
 import { parsePositiveInt } from '../core/parse.js';
 import type { ConnectionFlags, SessionRole, Transport } from '../mqtt/resolve.js';
 import type { ConnectionSpec, MqttSession, QoS } from '../mqtt/types.js';
 
-/**
- * The connection options, declared once. `https`: a command that only speaks
- * the HTTPS data-plane API (retained), which has no client id and no MQTT version.
- */
-export function addConnectionOptions(cmd: Command, transport: 'mqtt' | 'https' = 'mqtt'): Command {
-  const mqtt = transport === 'mqtt';
-  cmd
+/** Where to connect and with which certificate: every transport's. */
+function endpointOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>, portHelp: string) {
+  return cmd
     .option('--device <folder>', 'device folder from iotctl provision: certificate, key, root CA, endpoint, client id')
     .option('--endpoint <host[:port]>', "data endpoint (default: the profile's data-endpoint, else DescribeEndpoint iot:Data-ATS, cached)")
-    .option(
-      '--port <port>',
-      mqtt
-        ? "port (default: the profile's mqtt-port/ws-port, else 8883 for mtls, 443 for sigv4; with --http: https-port, else 8443 for mtls, 443 for sigv4)"
-        : "port (default: the profile's https-port, else 8443 for mtls, 443 for sigv4)",
-    )
+    .option('--port <port>', portHelp)
     .option('--cert <file>', 'client certificate, PEM (mtls)')
     .option('--key <file>', 'private key of the certificate, PEM (mtls)')
     .option('--ca <file>', "root CA, PEM (default: the device folder's, the profile's ca-file, else the system trust store)");
-  if (mqtt) cmd.option('--client-id <id>', "MQTT client id (default: the device's (its thing name; sub and tail add -sub-/-tail-<random>), the Cognito identity id, else iotctl-<random>)");
-  cmd
+}
+
+function authOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
     .option('--auth <mode>', 'mtls (X.509 certificate), sigv4 (signed with AWS credentials) or cognito (sigv4 with an identity pool); default: the profile, else mtls')
     .option('--identity-pool-id <id>', '--auth cognito: the identity pool (credentials are minted at every connection)')
     .option('--login <provider=token>', '--auth cognito: a signed-in user (repeatable); local=<user> signs in with the local IoT Core', collect);
-  if (mqtt) {
-    cmd
-      .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
-      .option('--driver <name>', "MQTT client library: crt (AWS IoT Device SDK) or js (MQTT.js); default: the profile's driver, else crt where aws-crt loads (not on 32-bit ARM), else js");
-  }
+}
+
+function connectTimeoutOption<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
   return cmd.option('--connect-timeout <duration>', 'give up connecting after this long (exit 5)', '10s');
+}
+
+/** The connection options of pub, sub and tail, declared once. */
+export function addConnectionOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  const endpoint = endpointOptions(cmd, "port (default: the profile's mqtt-port/ws-port, else 8883 for mtls, 443 for sigv4; with --http: https-port, else 8443 for mtls, 443 for sigv4)");
+  return connectTimeoutOption(
+    authOptions(endpoint.option('--client-id <id>', "MQTT client id (default: the device's (its thing name; sub and tail add -sub-/-tail-<random>), the Cognito identity id, else iotctl-<random>)"))
+      .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
+      .option('--driver <name>', "MQTT client library: crt (AWS IoT Device SDK) or js (MQTT.js); default: the profile's driver, else crt where aws-crt loads (not on 32-bit ARM), else js"),
+  );
+}
+
+/** The connection options of a command that only speaks the HTTPS data-plane API (retained): no client id, no MQTT version. */
+export function addHttpsConnectionOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return connectTimeoutOption(authOptions(endpointOptions(cmd, "port (default: the profile's https-port, else 8443 for mtls, 443 for sigv4)")));
 }
 
 export function parseQos(text: string): QoS {
@@ -80,10 +86,8 @@ export async function resolveFromContext(
       readDevice: async (dir) => (await import('../device/folder.js')).readDeviceFolder(dir),
       discoverEndpoint: async () => {
         try {
-          const { DescribeEndpointCommand } = await import('@aws-sdk/client-iot');
-          const r = await (await ctx.iot()).send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
-          if (!r.endpointAddress) throw new Error('DescribeEndpoint returned no address');
-          return r.endpointAddress;
+          const { dataEndpoint } = await import('../iot/endpoints.js');
+          return await dataEndpoint(await ctx.iot());
         } catch (err) {
           const { toIotctlError } = await import('../aws/errors.js');
           const e = toIotctlError(err);

@@ -1,7 +1,7 @@
 /** The output options of sub and tail: format, template, file; checked and opened before connecting. */
-import type { Command } from 'commander';
-import { hiddenAlias } from '../cli/command.js';
-import type { Context } from '../cli/context.js';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
+import { hiddenAlias } from './define.js';
+import type { Context } from './context.js';
 import { usageError } from '../core/errors.js';
 import { NO_COLORS } from '../io/colors.js';
 import { chooseFormat, createRenderer, type Renderer } from '../messaging/render.js';
@@ -13,13 +13,15 @@ export interface OutputFlags {
   out?: string;
 }
 
-export function addOutputOptions(cmd: Command): Command {
-  cmd
-    .option('--format <format>', 'pretty, json, ndjson, raw or template (default: pretty on a terminal, NDJSON when piped or with --json)')
-    .option('--template <text>', 'output template, implies --format template: {{topic}} {{payload}} {{payload.<path>}} {{qos}} {{retain}} {{iso}} {{ts}} {{bytes}} {{base64}} {{property.<name>}}')
-    .option('-o, --out <file>', 'write messages to this file (NDJSON by default) instead of stdout');
-  hiddenAlias(cmd, '--output <file>', 'out');
-  return cmd;
+export function addOutputOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return hiddenAlias(
+    cmd
+      .option('--format <format>', 'pretty, json, ndjson, raw or template (default: pretty on a terminal, NDJSON when piped or with --json)')
+      .option('--template <text>', 'output template, implies --format template: {{topic}} {{payload}} {{payload.<path>}} {{qos}} {{retain}} {{iso}} {{ts}} {{bytes}} {{base64}} {{property.<name>}}')
+      .option('-o, --out <file>', 'write messages to this file (NDJSON by default) instead of stdout'),
+    '--output <file>',
+    'out',
+  );
 }
 
 export interface MessageOutput {

@@ -1,49 +1,32 @@
 import path from 'node:path';
-import type { Command } from 'commander';
-import { examples } from '../cli/command.js';
-import type { Context } from '../cli/context.js';
-import { collect } from '../cli/options.js';
+import type { Command } from '@commander-js/extra-typings';
+import { collect, defineCommand, type OptionsOf } from './define.js';
+import type { Context } from './context.js';
 import { parseKeyValues, parsePositiveInt, requireName } from '../core/parse.js';
 import { usageError, ExitCode } from '../core/errors.js';
 import { POLICY_NAME, THING_NAME, THING_TYPE_NAME } from '../core/names.js';
+import { iotctlCommand } from '../core/shell.js';
 import { readUserFile } from '../io/files.js';
 import { formatPairs, formatTable } from '../io/table.js';
-import { iotctlCommand } from '../core/shell.js';
-import { describeSpec, keyFormatFrom, keySpecFrom, type KeyTypeOptions } from '../identity/keys.js';
-import { addKeyTypeOptions } from './key-options.js';
-import type { PolicyChoice, ProvisionEnvironment, ProvisionPlan, ProvisionResult } from '../identity/provision.js';
-import { parseAttributes } from './thing/attributes.js';
+import { describeSpec, keyFormatFrom, keySpecFrom } from '../identity/keys.js';
 import type { FleetEntry } from '../identity/fleet.js';
+import type { PolicyChoice, ProvisionEnvironment, ProvisionPlan } from '../identity/provision.js';
+import { parseRootChoice } from '../aws/root-ca.js';
+import { addKeyTypeOptions } from './key-options.js';
+import { parseAttributes } from './thing/attributes.js';
 
-interface Options extends KeyTypeOptions {
-  outDir?: string;
-  template?: string;
-  param?: string[];
-  policy?: string;
-  policyName?: string;
-  attr?: string[];
-  thingType?: string;
-  rootCa?: 'rsa' | 'ec' | 'all';
-  yes?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-  count?: string;
-  prefix?: string;
-  fromFile?: string;
-  concurrency?: string;
-}
-
-export function configure(cmd: Command): void {
-  cmd
-    .argument('[thing]', 'thing name (asked on a terminal when missing)')
-    .option('--out-dir <dir>', 'device folder (default ./<thing>; with a fleet, the parent of one folder per thing)')
-    .option('--template <name>', 'policy template to create the policy from (default device; see iotctl policy templates)')
-    .option('--param <key=value>', 'template parameter (repeatable)', collect)
-    .option('--policy <name>', 'attach this existing policy instead of creating one from a template')
-    .option('--policy-name <name>', 'name of the policy created from the template (default iotctl-<template>[-<params>])')
-    .option('--attr <key=value>', 'thing attribute (repeatable)', collect)
-    .option('--thing-type <name>', 'thing type of the new thing');
-  addKeyTypeOptions(cmd)
+const declare = (cmd: Command) =>
+  addKeyTypeOptions(
+    cmd
+      .argument('[thing]', 'thing name (asked on a terminal when missing)')
+      .option('--out-dir <dir>', 'device folder (default ./<thing>; with a fleet, the parent of one folder per thing)')
+      .option('--template <name>', 'policy template to create the policy from (default device; see iotctl policy templates)')
+      .option('--param <key=value>', 'template parameter (repeatable)', collect)
+      .option('--policy <name>', 'attach this existing policy instead of creating one from a template')
+      .option('--policy-name <name>', 'name of the policy created from the template (default iotctl-<template>[-<params>])')
+      .option('--attr <key=value>', 'thing attribute (repeatable)', collect)
+      .option('--thing-type <name>', 'thing type of the new thing'),
+  )
     .option('--root-ca <rsa|ec|all>', 'Amazon root CA to write (default rsa = Amazon Root CA 1; the local CA locally)', 'rsa')
     .option('--count <n>', 'fleet: provision n things named <prefix>01..n')
     .option('--prefix <prefix>', 'fleet: name prefix for --count (default device-)')
@@ -52,50 +35,61 @@ export function configure(cmd: Command): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'print the plan; call nothing')
     .option('--force', 'replace files in an existing device folder');
-  examples(cmd, [
+
+type ProvisionOptions = OptionsOf<typeof declare>;
+
+/** The policy to attach, and where it came from (for the plan). */
+type ChosenPolicy = PolicyChoice & { template?: string; parameters?: Record<string, string> };
+
+export default defineCommand({
+  declare,
+  examples: [
     'iotctl provision pi01',
     'iotctl provision pi02 --template device --yes --json',
     'iotctl provision kitchen-light --template home --param homeId=123_aws_ave --attr room=kitchen',
     'iotctl provision --count 100 --prefix pi- --out-dir fleet --yes',
     "printf 'thingName,room\\nlamp-1,kitchen\\nlamp-2,hall\\n' > things.csv && iotctl provision --from-file things.csv --out-dir fleet --json",
-  ]);
-}
+  ],
+  async run(ctx, [thing], o) {
+    const fleet = await fleetEntries(o);
+    if (fleet && thing) throw usageError('FLEET_AND_NAME', 'Give a thing name, or --count / --from-file for a fleet, not both.');
+    const keySpec = keySpecFrom(o);
+    const keyFormat = keyFormatFrom(o, keySpec);
+    const rootCa = parseRootChoice(o.rootCa);
+    const thingType = o.thingType === undefined ? undefined : requireName(THING_TYPE_NAME, o.thingType);
+    const attributes = parseAttributes(o.attr);
+    const concurrency = fleet && o.concurrency ? parsePositiveInt(o.concurrency, '--concurrency') : 8;
 
-export async function run(ctx: Context, args: unknown[], options: Options): Promise<number> {
-  const fleet = await fleetEntries(options);
-  if (fleet && args[0]) throw usageError('FLEET_AND_NAME', 'Give a thing name, or --count / --from-file for a fleet, not both.');
-  const spec = keySpecFrom(options);
-  const keyFormat = keyFormatFrom(options, spec);
-  if (options.rootCa && !['rsa', 'ec', 'all'].includes(options.rootCa)) throw usageError('INVALID_ROOT_CA', '--root-ca must be rsa, ec or all.');
-  if (options.thingType) requireName(THING_TYPE_NAME, options.thingType);
-  const attributes = parseAttributes(options.attr);
+    const interactive = ctx.out.canPrompt && !o.yes && !ctx.out.json;
+    const thingName = fleet ? undefined : await thingNameFrom(ctx, thing);
+    const policy = await choosePolicy(ctx, o, interactive);
+    const plans: ProvisionPlan[] = (fleet ?? [{ thingName: thingName!, attributes: {} }]).map((entry) => ({
+      keySpec,
+      keyFormat,
+      thingType,
+      policy,
+      force: o.force === true,
+      thingName: entry.thingName,
+      attributes: { ...entry.attributes, ...attributes },
+      outDir: fleet ? path.resolve(o.outDir ?? '.', entry.thingName) : path.resolve(o.outDir ?? entry.thingName),
+    }));
+    for (const plan of plans) parseAttributes(Object.entries(plan.attributes ?? {}).map(([k, v]) => `${k}=${v}`));
 
-  const interactive = ctx.out.canPrompt && !options.yes && !ctx.out.json;
-  const thingName = fleet ? undefined : await thingNameFrom(ctx, args[0] as string | undefined);
-  const policy = await choosePolicy(ctx, options, interactive);
-  const base = { keySpec: spec, keyFormat, thingType: options.thingType, policy, force: options.force === true };
-  const plans: ProvisionPlan[] = (fleet ?? [{ thingName: thingName!, attributes: {} }]).map((entry) => ({
-    ...base,
-    thingName: entry.thingName,
-    attributes: { ...entry.attributes, ...attributes },
-    outDir: fleet ? path.resolve(options.outDir ?? '.', entry.thingName) : path.resolve(options.outDir ?? entry.thingName),
-  }));
-  for (const plan of plans) parseAttributes(Object.entries(plan.attributes ?? {}).map(([k, v]) => `${k}=${v}`));
-
-  if (options.dryRun) {
-    printPlan(ctx, plans, policy);
-    return ExitCode.OK;
-  }
-  if (interactive) {
-    printPlan(ctx, plans, policy, true);
-    if (!(await ctx.out.confirm(`Provision ${plans.length === 1 ? plans[0]!.thingName : `${plans.length} things`}?`, '--yes'))) {
-      ctx.out.stderr.write('Cancelled; nothing was created.\n');
-      return ExitCode.FAILURE;
+    if (o.dryRun) {
+      ctx.out.result(planOf(plans, policy), (p) => planText(p, plans));
+      return ExitCode.OK;
     }
-  }
-  const env = await environment(ctx, options);
-  return fleet ? runFleet(ctx, plans, env, options) : runOne(ctx, plans[0]!, env);
-}
+    if (interactive) {
+      const question = `Provision ${plans.length === 1 ? plans[0]!.thingName : `${plans.length} things`}?`;
+      if (!(await ctx.out.confirm(question, '--yes', planText(planOf(plans, policy), plans)))) {
+        ctx.out.info('Cancelled; nothing was created.');
+        return ExitCode.FAILURE;
+      }
+    }
+    const env = await environment(ctx, rootCa);
+    return fleet ? provisionMany(ctx, plans, env, concurrency) : provisionOne(ctx, plans[0]!, env);
+  },
+});
 
 async function thingNameFrom(ctx: Context, given: string | undefined): Promise<string> {
   const name =
@@ -103,73 +97,64 @@ async function thingNameFrom(ctx: Context, given: string | undefined): Promise<s
     (await ctx.out.prompt({
       flag: '<thing> (the first argument)',
       message: 'Thing name:',
-      validate: (v) => (requireNameOk(v) ? true : 'letters, digits, : _ - (at most 128)'),
+      validate: (v) => (/^[a-zA-Z0-9:_-]{1,128}$/.test(v) ? true : 'letters, digits, : _ - (at most 128)'),
     }));
   return requireName(THING_NAME, name);
 }
 
-function requireNameOk(value: string): boolean {
-  return /^[a-zA-Z0-9:_-]{1,128}$/.test(value);
-}
-
-async function fleetEntries(options: Options): Promise<FleetEntry[] | undefined> {
-  if (options.count && options.fromFile) throw usageError('FLEET_SOURCE', 'Pass --count or --from-file, not both.');
+async function fleetEntries(o: ProvisionOptions): Promise<FleetEntry[] | undefined> {
+  if (o.count && o.fromFile) throw usageError('FLEET_SOURCE', 'Pass --count or --from-file, not both.');
   const { numberedThings, parseFleetCsv } = await import('../identity/fleet.js');
-  if (options.count) {
-    const prefix = options.prefix ?? 'device-';
+  if (o.count) {
+    const prefix = o.prefix ?? 'device-';
     if (!/^[a-zA-Z0-9:_-]*$/.test(prefix)) throw usageError('INVALID_NAME', `The prefix "${prefix}" has characters thing names do not allow.`);
-    return numberedThings(prefix, parsePositiveInt(options.count, '--count'));
+    return numberedThings(prefix, parsePositiveInt(o.count, '--count'));
   }
-  if (options.prefix) throw usageError('PREFIX_WITHOUT_COUNT', '--prefix goes with --count.');
-  if (options.fromFile) return parseFleetCsv(await readUserFile(options.fromFile, 'fleet CSV'), options.fromFile);
+  if (o.prefix) throw usageError('PREFIX_WITHOUT_COUNT', '--prefix goes with --count.');
+  if (o.fromFile) return parseFleetCsv(await readUserFile(o.fromFile, 'fleet CSV'), o.fromFile);
   return undefined;
 }
 
 /** The policy to attach: an existing one (--policy), or one rendered from a template (asking for missing parameters on a TTY). */
-async function choosePolicy(ctx: Context, options: Options, interactive: boolean): Promise<PolicyChoice & { template?: string; parameters?: Record<string, string> }> {
-  if (options.policy) {
-    if (options.template || options.param) throw usageError('POLICY_SOURCE', '--policy reuses an existing policy; drop --template/--param, or drop --policy.');
-    return { name: requireName(POLICY_NAME, options.policy) };
+async function choosePolicy(ctx: Context, o: ProvisionOptions, interactive: boolean): Promise<ChosenPolicy> {
+  if (o.policy) {
+    if (o.template || o.param) throw usageError('POLICY_SOURCE', '--policy reuses an existing policy; drop --template/--param, or drop --policy.');
+    return { name: requireName(POLICY_NAME, o.policy) };
   }
-  const { loadTemplate, loadTemplates } = await import('../policy/templates.js');
-  const { renderTemplate } = await import('../core/policy/template.js');
-  let templateName = options.template;
+  const { loadTemplate, loadTemplates, templatePolicy } = await import('../policy-documents/templates.js');
+  let templateName = o.template;
   if (!templateName && interactive) {
     const all = await loadTemplates();
     templateName = await ctx.out.choose('Policy template:', '--template <name>', all.map((t) => ({ name: t.name, value: t.name, description: t.description })), 'device');
   }
   const template = await loadTemplate(templateName ?? 'device');
-  const params = parseKeyValues(options.param, '--param');
+  const params = parseKeyValues(o.param, '--param');
   if (interactive) {
     for (const p of template.parameters) {
       if (p.required && params[p.name] === undefined) params[p.name] = await ctx.out.prompt({ flag: `--param ${p.name}=<value>`, message: `${p.name} (${p.description}):` });
     }
   }
-  const rendered = renderTemplate(template, params);
-  const { defaultPolicyName } = await import('../policy/ensure.js');
-  const name = options.policyName ?? defaultPolicyName(template.name, template.parameters, rendered.parameters);
-  return { name: requireName(POLICY_NAME, name), document: rendered.text, template: template.name, parameters: rendered.parameters };
+  return templatePolicy(template, params, o.policyName);
 }
 
-async function environment(ctx: Context, options: Options): Promise<ProvisionEnvironment> {
+/** What provisioning needs from the profile: the IoT client, region, MQTT port, root CA and the journal of unfinished runs. */
+async function environment(ctx: Context, rootCa: ReturnType<typeof parseRootChoice>): Promise<ProvisionEnvironment> {
   const settings = await ctx.settings();
-  const { pendingCertificates } = await import('../identity/pending.js');
-  const { configDir } = await import('../config/paths.js');
+  const [{ pendingCertificates }, { configDir }, { rootCaFor }] = await Promise.all([import('../identity/pending.js'), import('../config/paths.js'), import('../aws/root-ca.js')]);
   const iot = await ctx.iot();
-  const { rootCaFor } = await import('../aws/root-ca.js');
   return {
     iot,
     region: await iot.config.region(),
     mqttPort: Number(settings.get('mqtt-port') ?? 8883),
-    rootCa: async () => rootCaFor(settings, options.rootCa).pem,
-    step: async (title, work) => work(),
+    rootCa: async () => rootCaFor(settings, rootCa).pem,
+    step: async (_title, work) => work(),
     profile: settings.profile,
     command: (...words) => ctx.iotctl(...words),
     pending: (thingName) => pendingCertificates(configDir(ctx.env), `${settings.get('endpoint-url') ?? 'aws'}|${settings.get('region') ?? ''}|${thingName}`),
   };
 }
 
-async function runOne(ctx: Context, plan: ProvisionPlan, env: ProvisionEnvironment): Promise<number> {
+async function provisionOne(ctx: Context, plan: ProvisionPlan, env: ProvisionEnvironment): Promise<ExitCode> {
   const { provision } = await import('../identity/provision.js');
   const result = await provision(plan, { ...env, step: (title, work) => ctx.out.step(title, work) });
   ctx.out.result(result, (r, c) =>
@@ -190,56 +175,35 @@ async function runOne(ctx: Context, plan: ProvisionPlan, env: ProvisionEnvironme
   return ExitCode.OK;
 }
 
-interface FleetOutcome {
-  thingName: string;
-  ok: boolean;
-  result?: ProvisionResult;
-  error?: { code: string; message: string };
-}
-
-async function runFleet(ctx: Context, plans: ProvisionPlan[], env: ProvisionEnvironment, options: Options): Promise<number> {
-  const { provision } = await import('../identity/provision.js');
-  const { mapBounded } = await import('../identity/fleet.js');
-  const { toIotctlError } = await import('../aws/errors.js');
-  const concurrency = options.concurrency ? parsePositiveInt(options.concurrency, '--concurrency') : 8;
-  // Created once up front, so parallel runs do not race to create the shared policy.
-  const { ensurePolicy } = await import('../policy/ensure.js');
-  const policy = await ensurePolicy(env.iot, plans[0]!.policy.name, plans[0]!.policy.document);
+/** A fleet: a progress line on a terminal, one JSON record per thing with --json, a table at the end. */
+async function provisionMany(ctx: Context, plans: ProvisionPlan[], env: ProvisionEnvironment, concurrency: number): Promise<ExitCode> {
+  const { provisionFleet } = await import('../identity/fleet.js');
   const progress = await ctx.out.spinner(`provisioning ${plans.length} things`);
-  let done = 0;
-  let failed = 0;
-  const outcomes = await mapBounded(plans, concurrency, async (plan): Promise<FleetOutcome> => {
-    let outcome: FleetOutcome;
-    try {
-      outcome = { thingName: plan.thingName, ok: true, result: await provision({ ...plan, policy: { name: policy.name } }, env) };
-    } catch (err) {
-      const e = toIotctlError(err);
-      failed++;
-      outcome = { thingName: plan.thingName, ok: false, error: { code: e.code, message: e.message } };
-    }
-    done++;
-    progress.update(`provisioned ${done}/${plans.length}${failed ? `, ${failed} failed` : ''}`);
-    if (ctx.out.json) ctx.out.record(outcome, () => '');
-    return outcome;
+  const { outcomes, summary } = await provisionFleet(plans, env, {
+    concurrency,
+    onOutcome: (outcome, done, failed) => {
+      progress.update(`provisioned ${done}/${plans.length}${failed ? `, ${failed} failed` : ''}`);
+      if (ctx.out.json) ctx.out.record(outcome, () => '');
+    },
   });
-  const summary = { total: plans.length, provisioned: plans.length - failed, failed, policy: policy.name, policyCreated: policy.created };
-  if (failed) progress.fail(`${failed} of ${plans.length} things failed`);
+  if (summary.failed) progress.fail(`${summary.failed} of ${plans.length} things failed`);
   else progress.succeed(`provisioned ${plans.length} things`);
   if (ctx.out.json) ctx.out.record({ summary }, () => '');
   else {
-    ctx.out.stdout.write(
+    ctx.out.text(
       formatTable(
         ['THING', 'RESULT', 'DETAIL'],
         outcomes.map((o) => [o.thingName, o.ok ? (o.result?.unchanged ? 'unchanged' : 'ok') : 'FAILED', o.ok ? (o.result?.certificateId ?? '') : (o.error?.message ?? '')]),
-      ) + `\n${summary.provisioned} provisioned, ${summary.failed} failed; policy ${summary.policy}${summary.policyCreated ? ' (created)' : ''}\n`,
+      ) + `\n${summary.provisioned} provisioned, ${summary.failed} failed; policy ${summary.policy}${summary.policyCreated ? ' (created)' : ''}`,
     );
   }
-  return failed ? ExitCode.FAILURE : ExitCode.OK;
+  return summary.failed ? ExitCode.FAILURE : ExitCode.OK;
 }
 
-function printPlan(ctx: Context, plans: ProvisionPlan[], policy: PolicyChoice & { template?: string; parameters?: Record<string, string> }, toStderr = false): void {
+/** The plan --dry-run prints (and a terminal shows before asking). */
+function planOf(plans: ProvisionPlan[], policy: ChosenPolicy) {
   const first = plans[0]!;
-  const plan = {
+  return {
     dryRun: true,
     things: plans.map((p) => ({ thingName: p.thingName, outDir: p.outDir, attributes: p.attributes })),
     key: { type: describeSpec(first.keySpec), format: first.keyFormat, madeLocally: true },
@@ -256,17 +220,18 @@ function printPlan(ctx: Context, plans: ProvisionPlan[], policy: PolicyChoice & 
       'activate the certificate (UpdateCertificate ACTIVE)',
     ],
   };
-  const human = () =>
-    [
-      `Plan: provision ${plans.length === 1 ? first.thingName : `${plans.length} things (${first.thingName} .. ${plans[plans.length - 1]!.thingName})`}`,
-      formatPairs([
-        ['folder', plans.length === 1 ? first.outDir : path.dirname(first.outDir) + path.sep + '<thing>'],
-        ['key', `${plan.key.type} (${plan.key.format}), made here; it never leaves this machine`],
-        ['policy', `${policy.name}${policy.template ? ` from template ${policy.template}` : ' (existing)'}`],
-        ['attributes', Object.entries(first.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || undefined],
-      ]),
-      ...plan.steps.map((s, i) => `  ${i + 1}. ${s}`),
-    ].join('\n');
-  if (toStderr) ctx.out.stderr.write(human() + '\n');
-  else ctx.out.result(plan, human);
+}
+
+function planText(plan: ReturnType<typeof planOf>, plans: ProvisionPlan[]): string {
+  const first = plans[0]!;
+  return [
+    `Plan: provision ${plans.length === 1 ? first.thingName : `${plans.length} things (${first.thingName} .. ${plans[plans.length - 1]!.thingName})`}`,
+    formatPairs([
+      ['folder', plans.length === 1 ? first.outDir : path.dirname(first.outDir) + path.sep + '<thing>'],
+      ['key', `${plan.key.type} (${plan.key.format}), made here; it never leaves this machine`],
+      ['policy', `${plan.policy.name}${plan.policy.template ? ` from template ${plan.policy.template}` : ' (existing)'}`],
+      ['attributes', Object.entries(first.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || undefined],
+    ]),
+    ...plan.steps.map((s, i) => `  ${i + 1}. ${s}`),
+  ].join('\n');
 }

@@ -4,7 +4,7 @@
  * the end. The work is messaging/spool-publish.ts.
  */
 import path from 'node:path';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { ExitCode, usageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { formatSize, parseSize } from '../core/size.js';
@@ -69,7 +69,7 @@ export async function runSpool(
   spec: ConnectionSpec,
   settings: SpoolSettings,
   source: { input: AsyncIterable<Buffer | string> & { destroy?(): void }; decode(line: Buffer): DecodedLine; retain: boolean; properties?: PublishProperties; rate?: number },
-): Promise<number> {
+): Promise<ExitCode> {
   const [{ runSpooledPub, spoolStatusText }, { StatusLine }] = await Promise.all([import('../messaging/spool-publish.js'), import('../messaging/status.js')]);
   const where = `${spec.endpoint}:${spec.port}`;
   let counts: (() => SpoolCounts) | undefined;

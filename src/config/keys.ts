@@ -1,4 +1,5 @@
 import { isRegion } from '../core/aws-ids.js';
+import { usageError } from '../core/errors.js';
 
 /**
  * The settings a profile can hold. Each has a kebab-case name (config file and
@@ -45,4 +46,13 @@ export function findSetting(name: string): SettingSpec | undefined {
 
 export function envName(setting: string): string {
   return 'IOTCTL_' + setting.toUpperCase().replace(/-/g, '_');
+}
+
+/** The setting named by a user, or a usage error listing the known ones. */
+export function requireSetting(name: string): SettingSpec {
+  const spec = findSetting(name);
+  if (!spec) {
+    throw usageError('UNKNOWN_SETTING', `Unknown setting "${name}".`, `known settings: ${SETTINGS.map((s) => s.name).join(', ')}`);
+  }
+  return spec;
 }

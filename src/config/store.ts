@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { IotctlError, ExitCode } from '../core/errors.js';
+import { IotctlError, ExitCode, usageError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { configFile } from './paths.js';
 
@@ -11,6 +11,15 @@ export interface ConfigFile {
 }
 
 export const DEFAULT_PROFILE = 'default';
+
+export const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function requireProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw usageError('INVALID_PROFILE_NAME', `"${name}" is not a valid profile name.`, 'use 1-64 letters, digits, dots, dashes or underscores');
+  }
+  return name;
+}
 
 /** Reads the config file; a missing file is an empty config, a corrupt one a clear error. */
 export async function readConfig(env: NodeJS.ProcessEnv): Promise<ConfigFile> {

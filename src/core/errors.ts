@@ -57,10 +57,6 @@ export function notFoundError(code: string, message: string, hint?: string): Iot
   return new IotctlError(code, message, { hint, exitCode: ExitCode.NOT_FOUND });
 }
 
-export function deniedError(code: string, message: string, hint?: string, details?: Record<string, unknown>): IotctlError {
-  return new IotctlError(code, message, { hint, exitCode: ExitCode.DENIED, details });
-}
-
 export function isIotctlError(value: unknown): value is IotctlError {
   return value instanceof IotctlError;
 }

@@ -123,22 +123,19 @@ async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promi
     '3. App users with Amazon Cognito',
     'Guests get the unauthenticated role. A signed-in user needs the authenticated role AND an IoT policy attached to their identity id, which cannot exist before the identity does: attach it on first connect (iotctl cognito register).',
   );
-  const sdk = await import('@aws-sdk/client-cognito-identity');
+  const { createIdentityPool } = await import('../cognito/pools.js');
   const { localLoginProvider } = await import('../emulator/index.js');
   const { cognitoCredentials } = await import('../cognito/credentials.js');
   const { localLogin } = await import('../cognito/logins.js');
   const provider = localLoginProvider(world.region);
   const poolId = await n.step('create an identity pool with guest access and the local login provider', async () => {
-    const pool = await world.cognito.send(
-      new sdk.CreateIdentityPoolCommand({
-        IdentityPoolName: 'demo',
-        AllowUnauthenticatedIdentities: true,
-        CognitoIdentityProviders: [{ ProviderName: provider, ClientId: 'iotctl-local' }],
-      }),
-    );
     const arn = (role: string) => `arn:aws:iam::${world.emulator.endpoints.accountId}:role/${role}`;
-    await world.cognito.send(new sdk.SetIdentityPoolRolesCommand({ IdentityPoolId: pool.IdentityPoolId!, Roles: { unauthenticated: arn('demo-unauth'), authenticated: arn('demo-auth') } }));
-    return pool.IdentityPoolId!;
+    const pool = await createIdentityPool(
+      { name: 'demo', allowUnauthenticated: true, loginProviders: [{ provider, clientId: 'iotctl-local' }], roleArns: { unauthenticated: arn('demo-unauth'), authenticated: arn('demo-auth') }, params: {} },
+      // Both roles are given: no IAM role is made.
+      { cognito: world.cognito, iam: () => Promise.reject(new Error('the demo makes no IAM roles')), warn: () => {} },
+    );
+    return pool.identityPoolId;
   });
   // No config directory of the user's is touched: identity ids are cached in the demo's folder.
   const env = { IOTCTL_CONFIG_DIR: world.dir };
@@ -172,12 +169,9 @@ async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promi
     },
   );
   await n.step(`iotctl cognito register --identity-id ${alice.identityId}`, async () => {
-    const { ensurePolicy } = await import('../policy/ensure.js');
-    const { loadTemplate } = await import('../policy/templates.js');
-    const { renderTemplate } = await import('../core/policy/template.js');
-    const { AttachPolicyCommand } = await import('@aws-sdk/client-iot');
-    await ensurePolicy(world.iot, 'iotctl-cognito-user', renderTemplate(await loadTemplate('cognito-user')).text);
-    await world.iot.send(new AttachPolicyCommand({ policyName: 'iotctl-cognito-user', target: alice.identityId }));
+    const { registerIdentity } = await import('../cognito/registration.js');
+    const { loadTemplate, templatePolicy } = await import('../policy-documents/templates.js');
+    await registerIdentity(world.iot, alice.identityId, templatePolicy(await loadTemplate('cognito-user'), {}));
   });
   const topic = `users/${alice.identityId}/hello`;
   await verify(world, n, checks, { chapter, title: 'Alice (registered) uses users/<identity id>/#', expected: 'allowed' }, async () => {

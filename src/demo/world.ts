@@ -74,18 +74,15 @@ export async function createWorld(): Promise<World> {
     authEvents,
     async provision(thingName, template, params = {}) {
       const { provision } = await import('../identity/provision.js');
-      const { loadTemplate } = await import('../policy/templates.js');
-      const { renderTemplate } = await import('../core/policy/template.js');
-      const { defaultPolicyName } = await import('../policy/ensure.js');
-      const t = await loadTemplate(template);
-      const rendered = renderTemplate(t, params);
+      const { loadTemplate, templatePolicy } = await import('../policy-documents/templates.js');
+      const policy = templatePolicy(await loadTemplate(template), params);
       return provision(
         {
           thingName,
           outDir: path.join(dir, thingName),
           keySpec: { type: 'ec', curve: 'P-256' },
           keyFormat: 'pkcs8',
-          policy: { name: defaultPolicyName(t.name, t.parameters, rendered.parameters), document: rendered.text },
+          policy: { name: policy.name, document: policy.document },
           force: false,
         },
         { iot, region: endpoints.region, mqttPort: endpoints.mqtt!.port, rootCa: async () => caPem, step: (_title, work) => work() },

@@ -299,7 +299,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
         host: host === 'localhost' || isLoopbackAddress(host) ? host : '127.0.0.1',
         port: options.web.port,
         root: options.web.root,
-        app: await seedWebApp(store, arns, now()),
+        app: await seedWebApp(store, arns, now(), SEEDED_POLICY_NAME),
         controlPlane: `http://${urlHost(dataHost)}:${httpPort}`,
         region,
         broker: { host: dataHost, port: broker.wsPort, ca: material.ca.certificatePem },

@@ -1,5 +1,6 @@
 import { usageError } from '../core/errors.js';
 import { checkName, THING_NAME } from '../core/names.js';
+import type { ProvisionEnvironment, ProvisionPlan, ProvisionResult } from './provision.js';
 
 /** One thing of a fleet: its name and the attributes from its CSV row. */
 export interface FleetEntry {
@@ -76,4 +77,50 @@ export async function mapBounded<T, R>(items: T[], limit: number, work: (item: T
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+export interface FleetOutcome {
+  thingName: string;
+  ok: boolean;
+  result?: ProvisionResult;
+  error?: { code: string; message: string };
+}
+
+export interface FleetSummary {
+  total: number;
+  provisioned: number;
+  failed: number;
+  policy: string;
+  policyCreated: boolean;
+}
+
+/**
+ * Provisions many things, `concurrency` at a time, with one shared policy
+ * (made once, up front, so parallel runs do not race to create it). A thing
+ * that fails does not stop the others; each outcome is reported as it comes.
+ */
+export async function provisionFleet(
+  plans: ProvisionPlan[],
+  env: ProvisionEnvironment,
+  options: { concurrency: number; onOutcome(outcome: FleetOutcome, done: number, failed: number): void },
+): Promise<{ outcomes: FleetOutcome[]; summary: FleetSummary }> {
+  // Loaded here, not at the top: reading a fleet's CSV (and --dry-run) loads no AWS SDK.
+  const [{ provision }, { ensurePolicy }, { toIotctlError }] = await Promise.all([import('./provision.js'), import('../iot/policies.js'), import('../aws/errors.js')]);
+  const policy = await ensurePolicy(env.iot, plans[0]!.policy.name, plans[0]!.policy.document);
+  let done = 0;
+  let failed = 0;
+  const outcomes = await mapBounded(plans, options.concurrency, async (plan): Promise<FleetOutcome> => {
+    let outcome: FleetOutcome;
+    try {
+      outcome = { thingName: plan.thingName, ok: true, result: await provision({ ...plan, policy: { name: policy.name } }, env) };
+    } catch (err) {
+      const e = toIotctlError(err);
+      failed++;
+      outcome = { thingName: plan.thingName, ok: false, error: { code: e.code, message: e.message } };
+    }
+    done++;
+    options.onOutcome(outcome, done, failed);
+    return outcome;
+  });
+  return { outcomes, summary: { total: plans.length, provisioned: plans.length - failed, failed, policy: policy.name, policyCreated: policy.created } };
 }

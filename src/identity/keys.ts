@@ -1,7 +1,7 @@
 import { usageError } from '../core/errors.js';
 import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
 
-/** Key options shared by `keygen`, `csr create --new-key` and `provision` (declared in commands/key-options.ts). */
+/** Key options shared by `keygen`, `csr create --new-key` and `provision`. */
 export interface KeyTypeOptions {
   keyType?: string;
   bits?: string;

@@ -5,10 +5,12 @@ import type { IoTClient } from '@aws-sdk/client-iot';
 import { IotctlError, ExitCode, usageError } from '../core/errors.js';
 import { DEVICE_FILE, type DeviceManifest } from '../device/folder.js';
 import { exists, writeFileAtomic } from '../io/files.js';
-import type { KeySpec, PrivateKeyFormat } from '../pki/keys.js';
-import { attachedPolicyNames, principalThings, thingPrincipals } from '../aws/principals.js';
+import type { KeyPair, KeySpec, PrivateKeyFormat } from '../pki/keys.js';
+import { certificateState, deleteCertificate, registerCertificate, setCertificateStatus, type IssuedCertificate } from '../iot/certificates.js';
+import { attachThingPrincipal, deleteThing, describeThingIfExists, detachThingPrincipal, createThing, thingPrincipals } from '../iot/things.js';
+import { attachPolicy, createPolicy, deletePolicy, detachPolicy, policyDocumentIfExists, policyExistsDifferent, sameDocument } from '../iot/policies.js';
+import { dataEndpoint } from '../iot/endpoints.js';
 import type { PendingCertificates } from './pending.js';
-import { sameDocument } from '../policy/ensure.js';
 import { deviceAccess, type DeviceAccess } from './client-ids.js';
 import { iotctlCommand } from '../core/shell.js';
 import { parseCertificateArn } from '../core/aws-ids.js';
@@ -76,14 +78,7 @@ export interface ProvisionResult {
   unchanged: boolean;
 }
 
-interface Undo {
-  what: string;
-  run: () => Promise<void>;
-}
-
 const FILES = { certificate: 'certificate.pem', privateKey: 'private.key', rootCa: 'root-ca.pem' } as const;
-
-type Sdk = typeof import('@aws-sdk/client-iot');
 
 interface ExistingState {
   thingExists: boolean;
@@ -95,31 +90,25 @@ interface ExistingState {
 }
 
 /** Looks at what exists, and refuses before creating anything if provisioning would be unsafe. */
-async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment, pendingIds: Promise<string[]>): Promise<ExistingState> {
+async function inspect(plan: ProvisionPlan, env: ProvisionEnvironment, pendingIds: Promise<string[]>): Promise<ExistingState> {
   const { iot } = env;
-  const thing = await iot.send(new sdk.DescribeThingCommand({ thingName: plan.thingName })).catch(ignoreNotFound);
-  const policy = await iot.send(new sdk.GetPolicyCommand({ policyName: plan.policy.name })).catch(ignoreNotFound);
+  const thing = await describeThingIfExists(iot, plan.thingName);
+  const policyDocument = await policyDocumentIfExists(iot, plan.policy.name);
 
-  if (!policy && plan.policy.document === undefined) {
+  if (policyDocument === undefined && plan.policy.document === undefined) {
     throw new IotctlError('POLICY_NOT_FOUND', `The policy ${plan.policy.name} does not exist.`, {
       exitCode: ExitCode.NOT_FOUND,
       hint: 'create it (iotctl policy create), or provision with --template to create one',
     });
   }
-  if (policy && plan.policy.document !== undefined && !sameDocument(policy.policyDocument, plan.policy.document)) {
-    throw usageError(
-      'POLICY_EXISTS_DIFFERENT',
-      `The policy ${plan.policy.name} already exists with a different document.`,
-      `reuse it as it is with --policy ${plan.policy.name}, or pick another name with --policy-name`,
-    );
-  }
+  if (policyDocument !== undefined && plan.policy.document !== undefined && !sameDocument(policyDocument, plan.policy.document)) throw policyExistsDifferent(plan.policy.name);
 
   if (thing) {
-    const active = await activeCertificates(sdk, env.iot, plan.thingName);
+    const active = await activeCertificates(iot, plan.thingName);
     if (active.length > 0) {
       const existing = await readExistingManifest(plan.outDir);
       if (existing && active.includes(existing.certificateId ?? '')) {
-        return { thingExists: true, policyExists: Boolean(policy), alreadyProvisioned: resultFromManifest(plan, existing, thing.thingArn, undefined) };
+        return { thingExists: true, policyExists: policyDocument !== undefined, alreadyProvisioned: resultFromManifest(plan, existing, thing.thingArn, undefined) };
       }
       throw new IotctlError(
         'ALREADY_PROVISIONED',
@@ -133,148 +122,175 @@ async function inspect(sdk: Sdk, plan: ProvisionPlan, env: ProvisionEnvironment,
   if (!plan.force && !unfinished && (await folderHasFiles(plan.outDir))) {
     throw usageError('OUTPUT_EXISTS', `The folder ${plan.outDir} already holds files.`, 'pass --force to replace them, or choose --out-dir');
   }
-  return { thingExists: Boolean(thing), policyExists: Boolean(policy), policyDocument: plan.policy.document ?? policy?.policyDocument };
+  return { thingExists: Boolean(thing), policyExists: policyDocument !== undefined, policyDocument: plan.policy.document ?? policyDocument };
 }
 
-async function activeCertificates(sdk: Sdk, iot: IoTClient, thingName: string): Promise<string[]> {
+async function activeCertificates(iot: IoTClient, thingName: string): Promise<string[]> {
   const active: string[] = [];
   for (const principal of await thingPrincipals(iot, thingName)) {
     const id = parseCertificateArn(principal)?.id;
-    if (!id) continue;
-    const described = await iot.send(new sdk.DescribeCertificateCommand({ certificateId: id })).catch(ignoreNotFound);
-    if (described?.certificateDescription?.status === 'ACTIVE') active.push(id);
+    if (id && (await certificateState(iot, id))?.status === 'ACTIVE') active.push(id);
   }
   return active;
 }
 
+/**
+ * The steps a run took, to undo in reverse when a later one fails; and the
+ * certificate it made, which stays in the pending journal until it is
+ * activated or deleted.
+ */
+class Rollback {
+  certificateId?: string;
+  private readonly steps: { what: string; run: () => Promise<unknown> }[] = [];
+
+  push(what: string, run: () => Promise<unknown>): void {
+    this.steps.push({ what, run });
+  }
+
+  /** Undoes the steps in reverse and returns an error that says what failed and what was rolled back. */
+  async undo(cause: unknown): Promise<IotctlError> {
+    const undone: string[] = [];
+    const leftOver: string[] = [];
+    for (const step of this.steps.reverse()) {
+      try {
+        await step.run();
+        undone.push(step.what);
+      } catch (err) {
+        leftOver.push(`${step.what} FAILED (${(err as Error).message})`);
+      }
+    }
+    const { toIotctlError } = await import('../aws/errors.js');
+    const original = toIotctlError(cause);
+    const rolledBack = undone.length > 0 ? ` Rolled back: ${undone.join('; ')}.` : ' Nothing had been created.';
+    const stuck = leftOver.length > 0 ? ` Could NOT roll back: ${leftOver.join('; ')}.` : '';
+    return new IotctlError(original.code, `Provisioning failed: ${original.message.replace(/\.$/, '')}.${rolledBack}${stuck}`, {
+      exitCode: original.exitCode,
+      hint: original.hint,
+      cause,
+      details: { rolledBack: undone, notRolledBack: leftOver },
+    });
+  }
+
+  /** Whether the certificate this run made is still there (its deletion failed or never ran). */
+  certificateLeftOver(error: IotctlError): boolean {
+    const stuck = (error.details?.notRolledBack as string[] | undefined) ?? [];
+    return stuck.some((what) => what.includes(this.certificateId!));
+  }
+}
+
 export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment): Promise<ProvisionResult> {
-  const sdk = await import('@aws-sdk/client-iot');
   const pki = await import('../pki/index.js');
-  const { iot, step } = env;
   const pending = env.pending?.(plan.thingName);
-  const state = await step('Checking what already exists', () => inspect(sdk, plan, env, pending?.list() ?? Promise.resolve([])));
+  const state = await env.step('Checking what already exists', () => inspect(plan, env, pending?.list() ?? Promise.resolve([])));
   if (state.alreadyProvisioned) return state.alreadyProvisioned;
-  await removeLeftovers(sdk, env, pending);
+  await removeLeftovers(env, pending);
 
-  const undo: Undo[] = [];
-  let made: string | undefined;
+  const rollback = new Rollback();
   try {
-    const keyPair = await step('Making the private key and CSR on this machine', () => pki.generateKeyPair(plan.keySpec));
-    const csr = await pki.createCsr({ keyPair, subject: `CN=${plan.thingName}` });
-
-    // Registered INACTIVE, activated last: an interrupted run leaves no ACTIVE orphan.
-    const cert = await step('Registering the certificate', () =>
-      iot.send(new sdk.CreateCertificateFromCsrCommand({ certificateSigningRequest: csr, setAsActive: false })),
-    );
-    const certificateId = cert.certificateId!;
-    const certificateArn = cert.certificateArn!;
-    // Remembered until this run ends either way: if it is killed, the next run removes the certificate.
-    made = certificateId;
-    await pending?.add(certificateId);
-    undo.push({
-      what: `certificate ${certificateId} deactivated and deleted`,
-      run: async () => {
-        await iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
-        await iot.send(new sdk.DeleteCertificateCommand({ certificateId }));
-      },
-    });
-    // A server that ignores the CSR's key would hand out a certificate this device cannot use (KEY_MISMATCH at connect).
-    if (!certificateHoldsKey(cert.certificatePem ?? '', pki.publicKeyToDer(keyPair.publicKey))) {
-      throw new IotctlError('CERTIFICATE_KEY_MISMATCH', `The certificate the service issued (${certificateId}) does not hold the public key of the CSR.`, {
-        hint: 'the control-plane endpoint does not sign CSRs as AWS IoT does: check --endpoint-url / the profile',
-      });
-    }
-
-    let thingArn: string | undefined;
-    if (!state.thingExists) {
-      const thing = await step(`Creating the thing ${plan.thingName}`, () =>
-        iot.send(
-          new sdk.CreateThingCommand({
-            thingName: plan.thingName,
-            thingTypeName: plan.thingType,
-            attributePayload: plan.attributes ? { attributes: plan.attributes } : undefined,
-          }),
-        ),
-      );
-      thingArn = thing.thingArn;
-      undo.push({ what: `thing ${plan.thingName} deleted`, run: () => retryWhileAttached(() => iot.send(new sdk.DeleteThingCommand({ thingName: plan.thingName }))) });
-    }
-
-    if (!state.policyExists) {
-      await step(`Creating the policy ${plan.policy.name}`, () =>
-        iot.send(new sdk.CreatePolicyCommand({ policyName: plan.policy.name, policyDocument: plan.policy.document })),
-      );
-      undo.push({ what: `policy ${plan.policy.name} deleted`, run: async () => void (await iot.send(new sdk.DeletePolicyCommand({ policyName: plan.policy.name }))) });
-    }
-
-    await step(`Attaching the policy ${plan.policy.name} to the certificate`, () =>
-      iot.send(new sdk.AttachPolicyCommand({ policyName: plan.policy.name, target: certificateArn })),
-    );
-    undo.push({
-      what: `policy ${plan.policy.name} detached`,
-      run: async () => void (await iot.send(new sdk.DetachPolicyCommand({ policyName: plan.policy.name, target: certificateArn }))),
-    });
-
-    await step(`Attaching the certificate to the thing ${plan.thingName}`, () =>
-      // Exclusive: the certificate belongs to this thing only, so thing policy variables resolve whatever the client id.
-      iot.send(new sdk.AttachThingPrincipalCommand({ thingName: plan.thingName, principal: certificateArn, thingPrincipalType: 'EXCLUSIVE_THING' })),
-    );
-    undo.push({
-      what: `certificate detached from ${plan.thingName}`,
-      run: async () => void (await iot.send(new sdk.DetachThingPrincipalCommand({ thingName: plan.thingName, principal: certificateArn }))),
-    });
-
-    const endpoint = await step('Discovering the data endpoint (iot:Data-ATS)', async () => {
-      const found = await iot.send(new sdk.DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
-      return found.endpointAddress!;
-    });
-    const rootCa = await env.rootCa();
-    // The client id the device's policy lets it use (its thing name, or e.g. <homeId>-<thing> under the home template).
-    const account = parseCertificateArn(certificateArn)?.account ?? '*';
-    const access = deviceAccess(state.policyDocument ?? '{}', { thingName: plan.thingName, region: env.region, account });
-
-    const manifest: DeviceManifest = {
-      version: 1,
-      thingName: plan.thingName,
-      clientId: access.clientId,
-      endpoint,
-      port: env.mqttPort,
-      region: env.region,
-      certificateFile: FILES.certificate,
-      privateKeyFile: FILES.privateKey,
-      rootCaFile: FILES.rootCa,
-      certificateId,
-      certificateArn,
-      policyName: plan.policy.name,
-      profile: env.profile,
-      extraClientIds: access.extraClientIds,
-    };
-    // Pushed first: a write that fails halfway still has its partial files removed.
-    undo.push({ what: `files in ${plan.outDir} removed`, run: () => removeDeviceFiles(plan.outDir) });
-    await step(`Writing the device folder ${plan.outDir}`, () =>
-      writeDeviceFolder(plan.outDir, {
-        [FILES.certificate]: { data: cert.certificatePem!, mode: 0o644 },
-        [FILES.privateKey]: { data: pki.privateKeyToPem(keyPair.privateKey, plan.keyFormat), mode: 0o600 },
-        [FILES.rootCa]: { data: rootCa, mode: 0o644 },
-        [DEVICE_FILE]: { data: JSON.stringify(manifest, null, 2) + '\n', mode: 0o644 },
-      }),
-    );
-
-    await step('Activating the certificate', () => iot.send(new sdk.UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' })));
-    await pending?.remove(certificateId);
-
+    const keyPair = await env.step('Making the private key and CSR on this machine', () => pki.generateKeyPair(plan.keySpec));
+    const cert = await registerInactiveCertificate(plan, keyPair, env, pending, rollback);
+    const thingArn = state.thingExists ? undefined : await createThingOf(plan, env, rollback);
+    if (!state.policyExists) await createPolicyOf(plan, env, rollback);
+    await attachCertificate(plan, cert.certificateArn, env, rollback);
+    const endpoint = await env.step('Discovering the data endpoint (iot:Data-ATS)', () => dataEndpoint(env.iot));
+    const { manifest, access } = deviceManifest(plan, cert, endpoint, state, env);
+    await writeDeviceFiles(plan, cert, pki.privateKeyToPem(keyPair.privateKey, plan.keyFormat), manifest, env, rollback);
+    await env.step('Activating the certificate', () => setCertificateStatus(env.iot, cert.certificateId, 'ACTIVE'));
+    await pending?.remove(cert.certificateId);
     return {
       ...resultFromManifest(plan, manifest, thingArn, access),
       created: { thing: !state.thingExists, policy: !state.policyExists },
       unchanged: false,
     };
   } catch (err) {
-    const error = await rollBack(err, undo);
+    const error = await rollback.undo(err);
     // A certificate the rollback deleted is no longer a leftover; one it could not delete stays listed.
-    const stuck = (error.details?.notRolledBack as string[] | undefined) ?? [];
-    if (made && !stuck.some((what) => what.includes(made!))) await pending?.remove(made);
+    if (rollback.certificateId && !rollback.certificateLeftOver(error)) await pending?.remove(rollback.certificateId);
     throw error;
   }
+}
+
+/**
+ * Registers the CSR's certificate INACTIVE (activated last: an interrupted run
+ * leaves no ACTIVE orphan) and remembers it until the run ends either way: if
+ * the run is killed, the next one removes it.
+ */
+async function registerInactiveCertificate(plan: ProvisionPlan, keyPair: KeyPair, env: ProvisionEnvironment, pending: PendingCertificates | undefined, rollback: Rollback): Promise<IssuedCertificate> {
+  const pki = await import('../pki/index.js');
+  const csr = await pki.createCsr({ keyPair, subject: `CN=${plan.thingName}` });
+  const cert = await env.step('Registering the certificate', () => registerCertificate(env.iot, csr, { active: false }));
+  const { certificateId } = cert;
+  rollback.certificateId = certificateId;
+  await pending?.add(certificateId);
+  rollback.push(`certificate ${certificateId} deactivated and deleted`, async () => {
+    await setCertificateStatus(env.iot, certificateId, 'INACTIVE');
+    await deleteCertificate(env.iot, certificateId, { force: false });
+  });
+  // A server that ignores the CSR's key would hand out a certificate this device cannot use (KEY_MISMATCH at connect).
+  if (!certificateHoldsKey(cert.certificatePem, pki.publicKeyToDer(keyPair.publicKey))) {
+    throw new IotctlError('CERTIFICATE_KEY_MISMATCH', `The certificate the service issued (${certificateId}) does not hold the public key of the CSR.`, {
+      hint: 'the control-plane endpoint does not sign CSRs as AWS IoT does: check --endpoint-url / the profile',
+    });
+  }
+  return cert;
+}
+
+async function createThingOf(plan: ProvisionPlan, env: ProvisionEnvironment, rollback: Rollback): Promise<string | undefined> {
+  const thing = await env.step(`Creating the thing ${plan.thingName}`, () => createThing(env.iot, { thingName: plan.thingName, thingType: plan.thingType, attributes: plan.attributes }));
+  rollback.push(`thing ${plan.thingName} deleted`, () => retryWhileAttached(() => deleteThing(env.iot, plan.thingName, { force: false })));
+  return thing.thingArn;
+}
+
+async function createPolicyOf(plan: ProvisionPlan, env: ProvisionEnvironment, rollback: Rollback): Promise<void> {
+  await env.step(`Creating the policy ${plan.policy.name}`, () => createPolicy(env.iot, plan.policy.name, plan.policy.document!));
+  rollback.push(`policy ${plan.policy.name} deleted`, () => deletePolicy(env.iot, plan.policy.name, { force: false }));
+}
+
+/** The policy onto the certificate, the certificate onto the thing. */
+async function attachCertificate(plan: ProvisionPlan, certificateArn: string, env: ProvisionEnvironment, rollback: Rollback): Promise<void> {
+  await env.step(`Attaching the policy ${plan.policy.name} to the certificate`, () => attachPolicy(env.iot, plan.policy.name, certificateArn));
+  rollback.push(`policy ${plan.policy.name} detached`, () => detachPolicy(env.iot, plan.policy.name, certificateArn));
+  // Exclusive: the certificate belongs to this thing only, so thing policy variables resolve whatever the client id.
+  await env.step(`Attaching the certificate to the thing ${plan.thingName}`, () => attachThingPrincipal(env.iot, plan.thingName, certificateArn, { exclusive: true }));
+  rollback.push(`certificate detached from ${plan.thingName}`, () => detachThingPrincipal(env.iot, plan.thingName, certificateArn));
+}
+
+/** device.json: where to connect, as whom (a client id the device's policy allows), with which files. */
+function deviceManifest(plan: ProvisionPlan, cert: IssuedCertificate, endpoint: string, state: ExistingState, env: ProvisionEnvironment): { manifest: DeviceManifest; access: DeviceAccess } {
+  // The client id the device's policy lets it use (its thing name, or e.g. <homeId>-<thing> under the home template).
+  const account = parseCertificateArn(cert.certificateArn)?.account ?? '*';
+  const access = deviceAccess(state.policyDocument ?? '{}', { thingName: plan.thingName, region: env.region, account });
+  const manifest: DeviceManifest = {
+    version: 1,
+    thingName: plan.thingName,
+    clientId: access.clientId,
+    endpoint,
+    port: env.mqttPort,
+    region: env.region,
+    certificateFile: FILES.certificate,
+    privateKeyFile: FILES.privateKey,
+    rootCaFile: FILES.rootCa,
+    certificateId: cert.certificateId,
+    certificateArn: cert.certificateArn,
+    policyName: plan.policy.name,
+    profile: env.profile,
+    extraClientIds: access.extraClientIds,
+  };
+  return { manifest, access };
+}
+
+async function writeDeviceFiles(plan: ProvisionPlan, cert: IssuedCertificate, privateKeyPem: string, manifest: DeviceManifest, env: ProvisionEnvironment, rollback: Rollback): Promise<void> {
+  const rootCa = await env.rootCa();
+  // Pushed first: a write that fails halfway still has its partial files removed.
+  rollback.push(`files in ${plan.outDir} removed`, () => removeDeviceFiles(plan.outDir));
+  await env.step(`Writing the device folder ${plan.outDir}`, () =>
+    writeDeviceFolder(plan.outDir, {
+      [FILES.certificate]: { data: cert.certificatePem, mode: 0o644 },
+      [FILES.privateKey]: { data: privateKeyPem, mode: 0o600 },
+      [FILES.rootCa]: { data: rootCa, mode: 0o644 },
+      [DEVICE_FILE]: { data: JSON.stringify(manifest, null, 2) + '\n', mode: 0o644 },
+    }),
+  );
 }
 
 /**
@@ -282,45 +298,14 @@ export async function provision(plan: ProvisionPlan, env: ProvisionEnvironment):
  * activated (iotctl activates last): detached from the thing and its policies,
  * then deleted. Only certificates this machine's journal lists, and only while INACTIVE.
  */
-async function removeLeftovers(sdk: Sdk, env: ProvisionEnvironment, pending: PendingCertificates | undefined): Promise<void> {
+async function removeLeftovers(env: ProvisionEnvironment, pending: PendingCertificates | undefined): Promise<void> {
   const ids = (await pending?.list()) ?? [];
   for (const certificateId of ids) {
     await env.step(`Removing certificate ${certificateId.slice(0, 12)}… left by an interrupted run`, async () => {
-      const described = await env.iot.send(new sdk.DescribeCertificateCommand({ certificateId })).catch(ignoreNotFound);
-      const d = described?.certificateDescription;
-      if (d && d.status === 'INACTIVE') {
-        const arn = d.certificateArn!;
-        for (const thingName of await principalThings(env.iot, arn)) await env.iot.send(new sdk.DetachThingPrincipalCommand({ thingName, principal: arn }));
-        for (const policyName of await attachedPolicyNames(env.iot, arn)) await env.iot.send(new sdk.DetachPolicyCommand({ policyName, target: arn }));
-        await env.iot.send(new sdk.DeleteCertificateCommand({ certificateId }));
-      }
+      if ((await certificateState(env.iot, certificateId))?.status === 'INACTIVE') await deleteCertificate(env.iot, certificateId, { force: true });
       await pending!.remove(certificateId);
     });
   }
-}
-
-/** Undoes the steps in reverse and returns an error that says what failed and what was rolled back. */
-async function rollBack(cause: unknown, undo: Undo[]): Promise<IotctlError> {
-  const undone: string[] = [];
-  const leftOver: string[] = [];
-  for (const step of undo.reverse()) {
-    try {
-      await step.run();
-      undone.push(step.what);
-    } catch (err) {
-      leftOver.push(`${step.what} FAILED (${(err as Error).message})`);
-    }
-  }
-  const { toIotctlError } = await import('../aws/errors.js');
-  const original = toIotctlError(cause);
-  const rolledBack = undone.length > 0 ? ` Rolled back: ${undone.join('; ')}.` : ' Nothing had been created.';
-  const stuck = leftOver.length > 0 ? ` Could NOT roll back: ${leftOver.join('; ')}.` : '';
-  return new IotctlError(original.code, `Provisioning failed: ${original.message.replace(/\.$/, '')}.${rolledBack}${stuck}`, {
-    exitCode: original.exitCode,
-    hint: original.hint,
-    cause,
-    details: { rolledBack: undone, notRolledBack: leftOver },
-  });
 }
 
 /** Writes every file atomically; the private key is 0600 before it holds a byte. */
@@ -383,23 +368,19 @@ function resultFromManifest(plan: ProvisionPlan, m: DeviceManifest, thingArn: st
   };
 }
 
-/** AWS detaches principals asynchronously, so DeleteThing right after DetachThingPrincipal may still see them: retry briefly. */
+/** AWS detaches principals asynchronously, so deleting a thing right after DetachThingPrincipal may still see them: retry briefly. */
 async function retryWhileAttached(work: () => Promise<unknown>, attempts = 6): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       await work();
       return;
     } catch (err) {
-      const e = err as { name?: string; message?: string };
-      if (i >= attempts || e.name !== 'InvalidRequestException' || !/attached/i.test(e.message ?? '')) throw err;
+      const e = err as { name?: string; code?: string; message?: string };
+      const attached = e.code === 'THING_HAS_PRINCIPALS' || (e.name === 'InvalidRequestException' && /attached/i.test(e.message ?? ''));
+      if (i >= attempts || !attached) throw err;
       await new Promise((resolve) => setTimeout(resolve, 500 * i));
     }
   }
-}
-
-function ignoreNotFound(err: { name?: string }): undefined {
-  if (err.name === 'ResourceNotFoundException') return undefined;
-  throw err;
 }
 
 /** Whether the PEM certificate carries this public key (SPKI DER). */

@@ -25,9 +25,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   const dir = path.dirname(file);
   // A folder made for a secret is private from the start, whatever the umask.
   await fs.mkdir(dir, { recursive: true, mode: options.dirMode ?? ((options.mode ?? 0o644) & 0o077 ? 0o777 : 0o700) });
-  if (options.overwrite === false && (await exists(file))) {
-    throw usageError('FILE_EXISTS', `${file} already exists; refusing to overwrite it.`, `pass ${options.overwriteFlag ?? '--force'} to replace it`);
-  }
+  if (options.overwrite === false) await refuseToOverwrite([file], { overwrite: false, flag: options.overwriteFlag });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.${++tmpCounter}.tmp`);
   const mode = options.mode ?? 0o644;
   const handle = await fs.open(tmp, 'wx', mode);
@@ -46,6 +44,19 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Refuses (exit 2) when one of the files exists and overwriting was not asked
+ * for (--force): checked before any work, so nothing is made for nothing.
+ */
+export async function refuseToOverwrite(files: (string | undefined)[], options: { overwrite: boolean; flag?: string }): Promise<void> {
+  if (options.overwrite) return;
+  for (const file of files) {
+    if (file !== undefined && (await exists(file))) {
+      throw usageError('FILE_EXISTS', `${file} already exists; refusing to overwrite it.`, `pass ${options.flag ?? '--force'} to replace it`);
+    }
   }
 }
 

@@ -1,6 +1,5 @@
 import { ExitCode, IotctlError, usageError } from '../core/errors.js';
-import { colorLevel } from './color.js';
-import { colorsFor, type Colors } from './colors.js';
+import { colorLevel, colorsFor, type Colors } from './colors.js';
 import type { Streams, OutStream } from './streams.js';
 
 export interface OutputOptions {
@@ -86,6 +85,14 @@ export class Output {
     if (text.length > 0) this.stdout.write(text.endsWith('\n') ? text : text + '\n');
   }
 
+  /**
+   * Text that is itself the result, printed as it is (a PEM, a CSR, shell
+   * export lines, a document in a format the command was asked for).
+   */
+  text(text: string): void {
+    if (text.length > 0) this.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
   /** One record of a stream: one JSON object per line with --json. */
   record<T>(value: T, human: (value: T, c: Colors) => string): boolean {
     if (this.json) return this.stdout.write(JSON.stringify(value) + '\n');
@@ -98,9 +105,14 @@ export class Output {
     if (this.interactive) this.stderr.write(message + '\n');
   }
 
+  /** A line on stderr even off a TTY (a supervisor's log keeps it), but never with --quiet. */
+  notice(line: string): void {
+    if (!this.quiet) this.stderr.write(line + '\n');
+  }
+
   /** Warnings go to stderr even off a TTY (CI logs keep them), but never with --quiet. */
   warn(message: string): void {
-    if (!this.quiet) this.stderr.write(`${this.ce.yellow('warning:')} ${message}\n`);
+    this.notice(`${this.ce.yellow('warning:')} ${message}`);
   }
 
   /** --verbose detail on stderr. */
@@ -176,8 +188,10 @@ export class Output {
     );
   }
 
-  async confirm(message: string, flag: string): Promise<boolean> {
+  /** Asks yes or no on a terminal, after `preface` (what the yes would do); elsewhere it fails naming the flag. */
+  async confirm(message: string, flag: string, preface?: string): Promise<boolean> {
     if (!this.canPrompt) throw usageError('CONFIRMATION_REQUIRED', `${message} needs confirmation.`, `pass ${flag}`);
+    if (preface) this.stderr.write(preface + '\n');
     const { confirm } = await import('@inquirer/prompts');
     return this.asking(() => confirm({ message, default: false }, { input: this.streams.stdin, output: this.stderr as NodeJS.WritableStream, signal: this.signal }));
   }

@@ -13,10 +13,14 @@ import { readLineBatches } from './lines.js';
 import { MAX_PAYLOAD_BYTES } from './payload.js';
 import { compilePayloadTemplate, hasPlaceholders, type PayloadTemplate } from './template.js';
 
-export type MessageSource =
-  | { kind: 'single'; payload: Buffer }
-  /** `decode`: --line-format json or tsv (each line names its topic); without it, every line goes to the plan's topic. */
-  | { kind: 'lines'; input: AsyncIterable<Buffer | string> & { destroy?(): void }; decode?: (line: Buffer) => DecodedLine };
+/** `decode`: --line-format json or tsv (each line names its topic); without it, every line goes to the plan's topic. */
+export interface LineSource {
+  kind: 'lines';
+  input: AsyncIterable<Buffer | string> & { destroy?(): void };
+  decode?: (line: Buffer) => DecodedLine;
+}
+
+export type MessageSource = { kind: 'single'; payload: Buffer } | LineSource;
 
 export interface PubPlan {
   /** Unset only when every line names its topic (--line-format json or tsv). */
@@ -102,145 +106,188 @@ export function prepareSingle(payload: Buffer, template: boolean): (seq: number,
   return () => payload;
 }
 
-export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
-  const { session, signal } = deps;
-  const { topic, qos, retain, properties } = plan;
-  const pacer = new Pacer(paceFor(session.info.endpoint, plan.rate));
-  const window = windowFor(session.info.endpoint, qos);
-  const ctx = { clientId: session.info.clientId, topic: topic ?? '' };
-  if (!pacer.unlimited) deps.log?.(`pacing publishes to ${plan.rate ?? AWS_PUBLISHES_PER_SECOND}/s`);
+/**
+ * The messages of one run in flight over one session: at most a window of
+ * them unacknowledged, paced, flushed now and then on QoS 0, and counted.
+ * The first error stops the run; what was sent still gets its answer.
+ */
+class Publisher {
+  published = 0;
+  acknowledged = 0;
+  inflight = 0;
+  stopped = false;
+  firstError?: IotctlError;
+  readonly pacer: Pacer;
+  private readonly window: number;
+  /** QoS 0 on MQTT 3.1.1 has no backpressure of its own (see MqttSession.flush): an unpaced stream waits for the broker every FLUSH_EVERY messages. */
+  private readonly flushEvery: number;
+  private readonly qos: QoS;
+  private readonly retain: boolean;
+  private readonly properties?: PublishProperties;
+  private flushing?: Promise<void>;
+  private wake?: () => void;
+  private wakeAt = 0;
 
-  let published = 0;
-  let acknowledged = 0;
-  let inflight = 0;
-  let stop = false;
-  let firstError: IotctlError | undefined;
-  let wake: (() => void) | undefined;
-  let wakeAt = 0;
-  // The session calls this exactly once per message, also when the connection is lost.
-  const done = (e?: IotctlError) => {
-    inflight--;
-    if (e) {
-      firstError ??= e;
-      stop = true;
-    } else acknowledged++;
-    if (wake && (inflight <= wakeAt || stop)) {
-      const w = wake;
-      wake = undefined;
+  constructor(
+    private readonly session: PublishChannel,
+    private readonly plan: PubPlan,
+    private readonly signal: AbortSignal,
+  ) {
+    this.pacer = new Pacer(paceFor(session.info.endpoint, plan.rate));
+    this.window = windowFor(session.info.endpoint, plan.qos);
+    this.flushEvery = plan.qos === 0 && session.info.version === 3 && this.pacer.unlimited ? FLUSH_EVERY : 0;
+    ({ qos: this.qos, retain: this.retain, properties: this.properties } = plan);
+  }
+
+  /** The session calls this exactly once per message, also when the connection is lost. */
+  private readonly done = (e?: IotctlError): void => {
+    this.inflight--;
+    if (e) this.fail(e);
+    else this.acknowledged++;
+    if (this.wake && (this.inflight <= this.wakeAt || this.stopped)) {
+      const w = this.wake;
+      this.wake = undefined;
       w();
     }
   };
+
+  fail(e: IotctlError): void {
+    this.firstError ??= e;
+    this.stopped = true;
+  }
+
+  /** Ctrl-C: stop sending, and stop waiting for the window. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
   /** Resolves when at most `level` messages are in flight (or the run stops). */
-  const drained = (level: number) => {
-    wakeAt = level;
-    return new Promise<void>((r) => (wake = r));
-  };
-  const onAbort = () => {
-    stop = true;
-    wake?.();
-    if (plan.source.kind === 'lines') plan.source.input.destroy?.();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
+  private drained(level: number): Promise<void> {
+    this.wakeAt = level;
+    return new Promise<void>((r) => (this.wake = r));
+  }
 
-  // QoS 0 on MQTT 3.1.1 has no backpressure of its own (see MqttSession.flush):
-  // an unpaced stream waits for the broker every FLUSH_EVERY messages.
-  const flushEvery = qos === 0 && session.info.version === 3 && pacer.unlimited ? FLUSH_EVERY : 0;
-  let flushing: Promise<void> | undefined;
-  const flushPoint = async () => {
-    const previous = flushing;
-    flushing = session.flush().catch((e: IotctlError) => {
-      firstError ??= e;
-      stop = true;
-    });
-    if (previous) await previous;
-  };
+  /** Whether the next message must wait (pacing, a full window, --interval, a flush): the common path costs no promise. */
+  mustWait(): boolean {
+    return this.inflight >= this.window || this.plan.intervalMs > 0 || !this.pacer.unlimited || (this.flushEvery > 0 && (this.published + 1) % this.flushEvery === 0);
+  }
 
-  // Waits only when it must (pacing, a full window, --interval): the common path costs no promise.
-  const send = async (payload: Uint8Array, first: boolean, to = topic!): Promise<void> => {
-    if (!first && plan.intervalMs > 0 && !stop) await sleep(plan.intervalMs, undefined, { signal }).catch(() => {});
-    const delay = pacer.delay(payload.length);
+  /** Sends without waiting: only when mustWait() said so. */
+  sendNow(topic: string, payload: Uint8Array): void {
+    this.inflight++;
+    this.published++;
+    this.session.send({ topic, payload, qos: this.qos, retain: this.retain, properties: this.properties }, this.done);
+  }
+
+  /** Sends once pacing, --interval and the window allow. */
+  async send(topic: string, payload: Uint8Array, first: boolean): Promise<void> {
+    if (!first && this.plan.intervalMs > 0 && !this.stopped) await sleep(this.plan.intervalMs, undefined, { signal: this.signal }).catch(() => {});
+    const delay = this.pacer.delay(payload.length);
     if (delay > 0) await sleep(delay);
     // One out, one in: waiting for the window to drain further made MQTT 3.1.1 QoS 1 four times slower (the
     // broker's acknowledgements then come in bursts).
-    while (inflight >= window && !stop) await drained(window - 1);
-    if (stop) return;
-    inflight++;
-    published++;
-    session.send({ topic: to, payload, qos, retain, properties }, done);
-    if (flushEvery && published % flushEvery === 0) await flushPoint();
-  };
-  const mustWait = () => inflight >= window || plan.intervalMs > 0 || !pacer.unlimited || (flushEvery > 0 && (published + 1) % flushEvery === 0);
+    while (this.inflight >= this.window && !this.stopped) await this.drained(this.window - 1);
+    if (this.stopped) return;
+    this.sendNow(topic, payload);
+    if (this.flushEvery && this.published % this.flushEvery === 0) await this.flushPoint();
+  }
 
+  private async flushPoint(): Promise<void> {
+    const previous = this.flushing;
+    this.flushing = this.session.flush().catch((e: IotctlError) => this.fail(e));
+    if (previous) await previous;
+  }
+
+  /**
+   * Waits until every message sent has its acknowledgement or its error (the
+   * session fails them all if the connection goes); after Ctrl-C, a second at most.
+   */
+  async settle(): Promise<void> {
+    const deadline = this.signal.aborted ? performance.now() + 1000 : Infinity;
+    while (this.inflight > 0 && performance.now() < deadline) {
+      await (this.signal.aborted ? Promise.race([this.drained(0), sleep(Math.max(0, deadline - performance.now()))]) : this.drained(0));
+    }
+    // QoS 0 messages are "done" when written; the broker has them all once it answers a flush, and a broker
+    // that refuses one (MQTT 3.1.1: by closing the connection) has done so before it answers.
+    if (this.plan.qos === 0 && this.published > 0 && !this.firstError && !this.signal.aborted) await this.flushPoint().then(() => this.flushing);
+  }
+}
+
+/** --repeat n of one message ({{seq}} counts them). */
+async function publishRepeated(plan: PubPlan, payload: Buffer, publisher: Publisher, names: { clientId: string; topic: string }): Promise<void> {
+  const payloadFor = prepareSingle(payload, plan.template);
+  for (let seq = 1; seq <= plan.repeat && !publisher.stopped; seq++) {
+    const message = payloadFor(seq, names);
+    if (message.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(message.length, `Message ${seq}`);
+    await publisher.send(plan.topic!, message, seq === 1);
+  }
+}
+
+/** One message per input line: to the plan's topic, or to the topic each line names (--line-format json|tsv). */
+async function publishLines(plan: PubPlan, source: LineSource, publisher: Publisher, names: { clientId: string; topic: string }): Promise<void> {
+  let seq = 0;
+  let template: { text: string; render: PayloadTemplate } | undefined;
+  const { decode } = source;
+  // A line naming its topic may be longer than its payload.
+  for await (const batch of readLineBatches(source.input, decode ? 2 * MAX_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES)) {
+    for (const line of batch) {
+      if (publisher.stopped) break;
+      seq++;
+      let payload: Buffer = line.bytes;
+      let to = plan.topic!;
+      if (decode) {
+        const d = decode(payload);
+        if (d.error !== undefined) throw usageError('INVALID_LINE', `Line ${line.number} of the input: ${d.error}.`);
+        ({ topic: to, payload } = d);
+      }
+      if (plan.template && payload.includes('{{')) {
+        const text = payload.toString('utf8');
+        if (template?.text !== text && hasPlaceholders(text)) template = { text, render: compilePayloadTemplate(text) };
+        payload = Buffer.from(template!.render({ seq, ...names, topic: to }));
+        if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Line ${line.number} (after the template)`);
+      }
+      if (publisher.mustWait()) await publisher.send(to, payload, seq === 1);
+      else publisher.sendNow(to, payload);
+    }
+    if (publisher.stopped) break;
+  }
+}
+
+export async function runPub(plan: PubPlan, deps: PubDeps): Promise<PubResult> {
+  const { session, signal } = deps;
+  const publisher = new Publisher(session, plan, signal);
+  if (!publisher.pacer.unlimited) deps.log?.(`pacing publishes to ${plan.rate ?? AWS_PUBLISHES_PER_SECOND}/s`);
+  const onAbort = () => {
+    publisher.stop();
+    if (plan.source.kind === 'lines') plan.source.input.destroy?.();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const names = { clientId: session.info.clientId, topic: plan.topic ?? '' };
   const started = performance.now();
   try {
-    if (plan.source.kind === 'single') {
-      const payloadFor = prepareSingle(plan.source.payload, plan.template);
-      for (let seq = 1; seq <= plan.repeat && !stop; seq++) {
-        const payload = payloadFor(seq, ctx);
-        if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Message ${seq}`);
-        await send(payload, seq === 1);
-      }
-    } else {
-      let seq = 0;
-      let template: { text: string; render: PayloadTemplate } | undefined;
-      const { decode } = plan.source;
-      // A line naming its topic may be longer than its payload.
-      for await (const batch of readLineBatches(plan.source.input, decode ? 2 * MAX_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES)) {
-        for (const line of batch) {
-          if (stop) break;
-          seq++;
-          let payload: Buffer = line.bytes;
-          let to = topic!;
-          if (decode) {
-            const d = decode(payload);
-            if (d.error !== undefined) throw usageError('INVALID_LINE', `Line ${line.number} of the input: ${d.error}.`);
-            ({ topic: to, payload } = d);
-          }
-          if (plan.template && payload.includes('{{')) {
-            const text = payload.toString('utf8');
-            if (template?.text !== text && hasPlaceholders(text)) template = { text, render: compilePayloadTemplate(text) };
-            payload = Buffer.from(template!.render({ seq, ...ctx, topic: to }));
-            if (payload.length > MAX_PAYLOAD_BYTES) throw payloadTooLarge(payload.length, `Line ${line.number} (after the template)`);
-          }
-          if (mustWait()) await send(payload, seq === 1, to);
-          else {
-            inflight++;
-            published++;
-            session.send({ topic: to, payload, qos, retain, properties }, done);
-          }
-        }
-        if (stop) break;
-      }
-    }
+    if (plan.source.kind === 'single') await publishRepeated(plan, plan.source.payload, publisher, names);
+    else await publishLines(plan, plan.source, publisher, names);
   } catch (err) {
     // A destroyed stdin after Ctrl-C ends the loop; anything else is an error to report after the acks.
-    if (!signal.aborted) firstError ??= err instanceof IotctlError ? err : new IotctlError('INPUT_FAILED', `Reading the input failed: ${(err as Error).message}`, { cause: err });
-    stop = true;
+    if (!signal.aborted) publisher.fail(err instanceof IotctlError ? err : new IotctlError('INPUT_FAILED', `Reading the input failed: ${(err as Error).message}`, { cause: err }));
+    publisher.stopped = true;
   }
-
-  // Every message sent gets its acknowledgement or its error (the session fails them all if the connection goes).
-  // After Ctrl-C, a second at most.
-  const deadline = signal.aborted ? performance.now() + 1000 : Infinity;
-  while (inflight > 0 && performance.now() < deadline) {
-    await (signal.aborted ? Promise.race([drained(0), sleep(Math.max(0, deadline - performance.now()))]) : drained(0));
-  }
-  // QoS 0 messages are "done" when written; the broker has them all once it answers a flush, and a broker
-  // that refuses one (MQTT 3.1.1: by closing the connection) has done so before it answers.
-  if (qos === 0 && published > 0 && !firstError && !signal.aborted) await flushPoint().then(() => flushing);
+  await publisher.settle();
   signal.removeEventListener('abort', onAbort);
 
   const durationMs = performance.now() - started;
   const result: PubResult = {
-    topic,
-    qos,
-    published,
-    acknowledged,
-    unacknowledged: published - acknowledged,
+    topic: plan.topic,
+    qos: plan.qos,
+    published: publisher.published,
+    acknowledged: publisher.acknowledged,
+    unacknowledged: publisher.published - publisher.acknowledged,
     durationMs: Math.round(durationMs),
-    messagesPerSecond: durationMs > 0 ? Math.round((acknowledged / durationMs) * 1000) : 0,
+    messagesPerSecond: durationMs > 0 ? Math.round((publisher.acknowledged / durationMs) * 1000) : 0,
     interrupted: signal.aborted,
   };
-  if (firstError && !signal.aborted) throw withCounts(firstError, result);
+  if (publisher.firstError && !signal.aborted) throw withCounts(publisher.firstError, result);
   return result;
 }
 

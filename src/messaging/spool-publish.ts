@@ -152,6 +152,7 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
   })().then(
     () => {
       inputDone = true;
+      deps.log?.(`the input ended: ${c.spooled.toLocaleString('en-US')} lines spooled`);
       wake.notify();
     },
     (err: unknown) => {

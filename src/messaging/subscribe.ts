@@ -40,15 +40,15 @@ export interface SubOptions extends Subscription {
 
 export interface SubResult {
   received: number;
-  exitCode: number;
+  exitCode: ExitCode;
 }
 
 export async function runSub(o: SubOptions, deps: ReceiveDeps): Promise<SubResult> {
   const session = await deps.connect();
   let received = 0;
-  let finish!: (code: number) => void;
+  let finish!: (code: ExitCode) => void;
   let fail!: (e: IotctlError) => void;
-  const ended = new Promise<number>((resolve, reject) => {
+  const ended = new Promise<ExitCode>((resolve, reject) => {
     finish = resolve;
     fail = reject;
   });
@@ -113,7 +113,7 @@ function sessionTakenOver(e: IotctlError): IotctlError {
   });
 }
 
-export async function runTail(sub: Subscription, deps: TailDeps): Promise<number> {
+export async function runTail(sub: Subscription, deps: TailDeps): Promise<ExitCode> {
   const backoff = new Backoff(deps.backoff);
   let everConnected = false;
   while (!deps.signal.aborted) {

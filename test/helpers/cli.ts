@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,11 +19,15 @@ class Capture {
   text = '';
   isTTY: boolean;
   columns = 100;
-  constructor(tty: boolean) {
+  constructor(
+    tty: boolean,
+    private readonly onWrite?: (text: string) => void,
+  ) {
     this.isTTY = tty;
   }
   write(chunk: string): boolean {
     this.text += chunk;
+    this.onWrite?.(this.text);
     return true;
   }
 }
@@ -33,6 +37,9 @@ export interface RunCliOptions {
   tty?: boolean;
   stdin?: string;
   signal?: AbortSignal;
+  /** Called with everything written to stdout (stderr) so far, after each write: a test waits on output, not on time. */
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
 }
 
 /** A fresh, empty config directory for one test. */
@@ -60,8 +67,8 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs the CLI in-process (fast), with captured stdout/stderr. */
 export async function runCli(argv: string[], options: RunCliOptions = {}): Promise<CliResult> {
-  const stdout = new Capture(options.tty ?? false);
-  const stderr = new Capture(options.tty ?? false);
+  const stdout = new Capture(options.tty ?? false, options.onStdout);
+  const stderr = new Capture(options.tty ?? false, options.onStderr);
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   stdin.isTTY = options.tty ?? false;
   stdin.end(options.stdin ?? '');
@@ -70,14 +77,100 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
+/**
+ * A command that keeps running (sub, tail, local logs --follow), and the
+ * events a test waits for instead of sleeping: it has subscribed, it has
+ * printed so many lines. Each also resolves once the command has ended, so a
+ * broken command fails the test at once instead of hanging it.
+ */
+export interface Running {
+  done: Promise<CliResult>;
+  /** "subscribed to" has appeared `times` times on --verbose stderr (tail subscribes again after each reconnect). */
+  subscribed(times?: number): Promise<void>;
+  /** stdout holds at least this many lines. */
+  printed(lines: number): Promise<void>;
+  /** stderr says this. */
+  said(pattern: RegExp): Promise<void>;
+  stdout(): string;
+  stderr(): string;
+}
+
+function watch(start: (seen: { stdout(text: string): void; stderr(text: string): void }) => Promise<CliResult>): Running {
+  let out = '';
+  let err = '';
+  let ended = false;
+  const waiting: { ready: () => boolean; resolve: () => void }[] = [];
+  const wake = () => {
+    for (const w of waiting.filter((w) => ended || w.ready())) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  const until = (ready: () => boolean) => new Promise<void>((resolve) => {
+    waiting.push({ ready, resolve });
+    wake();
+  });
+  const done = start({
+    stdout: (text) => {
+      out = text;
+      wake();
+    },
+    stderr: (text) => {
+      err = text;
+      wake();
+    },
+  }).finally(() => {
+    ended = true;
+    wake();
+  });
+  return {
+    done,
+    subscribed: (times = 1) => until(() => (err.match(/subscribed to /g)?.length ?? 0) >= times),
+    printed: (lines) => until(() => out.split('\n').filter(Boolean).length >= lines),
+    said: (pattern) => until(() => pattern.test(err)),
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+/** A long-running command in-process; pass --verbose to wait for subscribed(). */
+export function runWatched(argv: string[], options: RunCliOptions = {}): Running {
+  return watch((seen) => runCli(argv, { ...options, onStdout: seen.stdout, onStderr: seen.stderr }));
+}
+
+/** The same as a process of its own (bin/iotctl.js), which a test can signal. */
+export function spawnWatched(argv: string[], options: SpawnOptions = {}): Running & { signal(sig: NodeJS.Signals): void } {
+  let child: ChildProcess | undefined;
+  const running = watch((seen) => spawnCli(argv, { ...options, onStdout: seen.stdout, onStderr: seen.stderr, onSpawn: (c) => (child = c) }));
+  return { ...running, signal: (sig) => void child?.kill(sig) };
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: string;
+  timeoutMs?: number;
+  cwd?: string;
+  /** Called with everything written to stdout (stderr) so far, after each chunk. */
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
 /** Runs bin/iotctl.js as a child process (for pipes, signals and real exit codes). */
-export function spawnCli(argv: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function spawnCli(argv: string[], options: SpawnOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], { env: options.env ?? testEnv(), stdio: ['pipe', 'pipe', 'pipe'], cwd: options.cwd });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    options.onSpawn?.(child);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      options.onStdout?.(stdout);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      options.onStderr?.(stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

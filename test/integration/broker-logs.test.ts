@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCli, testEnv } from '../helpers/cli.js';
+import { runCli, runWatched, testEnv } from '../helpers/cli.js';
 import { closed, connectTls, createDevice, end, startBrokerTest, type BrokerTest, type Device } from '../helpers/broker.js';
 
 const ARN = 'arn:aws:iot:us-east-1:123456789012';
@@ -59,14 +59,15 @@ it('--json prints each event as stored, with the deciding statement; the plain f
 
 it('--follow prints events as they come, until interrupted', async () => {
   const controller = new AbortController();
-  const following = runCli(['local', 'logs', '--data-dir', dataDir, '--follow', '--json'], { env: testEnv(), signal: controller.signal });
-  await new Promise((r) => setTimeout(r, 100));
+  // On a terminal it says when it follows; -n 0: only what comes after that is printed.
+  const following = runWatched(['local', 'logs', '--data-dir', dataDir, '--follow', '-n', '0', '--json'], { env: testEnv(), tty: true, signal: controller.signal });
+  await following.said(/following /);
   await deniedPublish('fw/v3');
-  await new Promise((r) => setTimeout(r, 400));
+  await following.printed(1);
   controller.abort();
-  const out = await following;
+  const out = await following.done;
   expect(out.code).toBe(130); // follows until interrupted, like tail
-  expect(out.stdout).toContain(`${ARN}:topic/fw/v3`);
+  expect(out.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { resource: string }).resource)).toEqual([`${ARN}:topic/fw/v3`]);
 });
 
 it('local logs and policy test say the same sentence for the same denial (one policy engine)', async () => {

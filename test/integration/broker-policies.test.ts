@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttachPolicyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, DetachPolicyCommand, UpdateThingCommand } from '@aws-sdk/client-iot';
 import { CreateIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand, SetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { renderTemplate } from '../../src/core/policy/index.js';
-import { loadTemplate } from '../../src/policy/templates.js';
+import { loadTemplate } from '../../src/policy-documents/templates.js';
 import type { LoginValidators } from '../../src/emulator/index.js';
 import {
   ALLOW_ALL_MQTT,

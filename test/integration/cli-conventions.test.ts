@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, type CommandSpec } from '../../src/cli/registry.js';
+import { COMMANDS, type CommandEntry } from '../../src/cli/command-table.js';
 import { BIN, ROOT, runCli, spawnCli, testEnv } from '../helpers/cli.js';
 
 const ANSI = /\u001b\[/;
@@ -59,7 +59,7 @@ describe('help and usage errors', () => {
     expect(r.stderr).toContain('Usage: iotctl config');
   });
 
-  const walk = (specs: CommandSpec[], prefix: string): string[] => specs.flatMap((s) => [`${prefix}${s.name}`, ...walk(s.verbs ?? [], `${prefix}${s.name} `)]);
+  const walk = (specs: CommandEntry[], prefix: string): string[] => specs.flatMap((s) => [`${prefix}${s.name}`, ...walk(s.verbs ?? [], `${prefix}${s.name} `)]);
   const allCommands = walk(COMMANDS, '');
   it.each(allCommands)('`iotctl %s --help` shows at least one example', async (command) => {
     const r = await runCli([...command.split(' '), '--help']);
@@ -212,12 +212,31 @@ describe('startup stays light', () => {
       expect(loaded).not.toMatch(/@aws-sdk|aws-crt|aws-iot-device-sdk|@smithy|aedes|node_modules\/mqtt\/|driver-(crt|js)\.js/);
     }
   });
+
+  it("no command's module loads them either, so every `iotctl <command> --help` stays light", () => {
+    const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-trace-')), 'imports.txt');
+    writeFileSync(trace, '');
+    // Every loader of the command table, in one process: what `<command> --help` loads before it prints.
+    const script = `
+      const { COMMANDS } = await import(${JSON.stringify(path.join(ROOT, 'dist/cli/command-table.js'))});
+      const loaders = (entries) => entries.flatMap((e) => (e.verbs ? loaders(e.verbs) : [e.load]));
+      for (const load of loaders(COMMANDS)) if (typeof (await load()).default.declare !== 'function') process.exit(3);`;
+    const r = spawnSync(process.execPath, ['--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), '--input-type=module', '-e', script], {
+      env: testEnv({ IOTCTL_TRACE_IMPORTS: trace }),
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = readFileSync(trace, 'utf8');
+    expect(loaded).toContain('dist/commands/provision.js'); // the trace works
+    expect(loaded.match(/dist\/commands\/.*\.js/g)?.length).toBeGreaterThan(60);
+    expect(loaded).not.toMatch(/@aws-sdk|aws-crt|aws-iot-device-sdk|@smithy|aedes|node_modules\/mqtt\/|driver-(crt|js)\.js/);
+  });
 });
 
 describe('one vocabulary of option names', () => {
   /** Every command's --help, spawned as a user would. */
   const helps = async () => {
-    const { COMMANDS } = await import('../../src/cli/registry.js');
+    const { COMMANDS } = await import('../../src/cli/command-table.js');
     const paths: string[][] = [];
     const walk = (specs: typeof COMMANDS, prefix: string[]) => {
       for (const s of specs) s.verbs ? walk(s.verbs, [...prefix, s.name]) : paths.push([...prefix, s.name]);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, type CommandSpec } from '../../src/cli/registry.js';
+import { COMMANDS, type CommandEntry } from '../../src/cli/command-table.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { examplesFromHelp, examplesFromMarkdown, type Example, type Extraction } from '../helpers/doc-examples.js';
 import { ExampleShell, type Outcome } from '../helpers/example-shell.js';
@@ -37,7 +37,7 @@ function markdownDocuments(): Document[] {
 }
 
 async function helpDocuments(): Promise<Document[]> {
-  const paths = (specs: CommandSpec[], prefix: string[]): string[][] => specs.flatMap((s) => [[...prefix, s.name], ...paths(s.verbs ?? [], [...prefix, s.name])]);
+  const paths = (specs: CommandEntry[], prefix: string[]): string[][] => specs.flatMap((s) => [[...prefix, s.name], ...paths(s.verbs ?? [], [...prefix, s.name])]);
   const docs: Document[] = [];
   for (const words of [[], ...paths(COMMANDS, [])]) {
     const help = await runCli([...words, '--help']);

@@ -118,27 +118,46 @@ describe('control-plane calls are bounded', () => {
   });
 });
 
+/**
+ * Runs `iotctl <args>` on a terminal (`script` gives it one) and types `keys`
+ * once the screen shows `when`: a prompt reads them itself (Ctrl-C is a
+ * keypress then, not a SIGINT).
+ */
+async function onTerminal(args: string, when: string, keys: string): Promise<{ code: number | null; screen: string }> {
+  const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} ${args}`, '/dev/null'], { env: { ...local.env, TERM: 'dumb' }, cwd: dir });
+  let screen = '';
+  let typed = false;
+  child.stdin.on('error', () => {}); // the pipe closes when the command ends
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    screen += d;
+    if (!typed && screen.includes(when)) {
+      typed = true;
+      child.stdin.write(keys);
+    }
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(guard);
+  return { code, screen };
+}
+
 describe('Ctrl-C at a prompt', () => {
   it('exits 130 with one line, no "Internal error", nothing created', async () => {
-    // `script` gives the command a terminal; Ctrl-C is a keypress the prompt reads (no SIGINT reaches the process).
-    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} provision`, '/dev/null'], { env: { ...local.env, TERM: 'dumb' }, cwd: dir });
-    let out = '';
-    let pressed = false;
-    child.stdin.on('error', () => {}); // the pipe closes when the command ends
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (!pressed && out.includes('Thing name')) {
-        pressed = true;
-        child.stdin.write('\u0003');
-      }
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearTimeout(guard);
-    expect(out).toContain('Thing name');
+    const { code, screen } = await onTerminal('provision', 'Thing name', '\u0003');
+    expect(screen).toContain('Thing name');
     expect(code).toBe(130);
-    expect(out).toMatch(/error:.* Interrupted; nothing was changed by this prompt\./);
-    expect(out).not.toMatch(/Internal error/);
+    expect(screen).toMatch(/error:.* Interrupted; nothing was changed by this prompt\./);
+    expect(screen).not.toMatch(/Internal error/);
+  });
+});
+
+describe('a confirmation on a terminal', () => {
+  it('provision shows its plan before asking; "n" cancels: one line, exit 1, nothing created', async () => {
+    const { code, screen } = await onTerminal('provision pi-cancel --template device', 'Provision pi-cancel?', 'n\r');
+    expect(screen).toMatch(/Plan: provision pi-cancel[\s\S]*activate the certificate \(UpdateCertificate ACTIVE\)[\s\S]*Provision pi-cancel\?/);
+    expect(screen).toContain('Cancelled; nothing was created.');
+    expect(code).toBe(1);
+    expect((await cli(['thing', 'describe', 'pi-cancel'])).code).toBe(4);
   });
 });
 

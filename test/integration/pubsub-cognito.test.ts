@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runWatched, type Running } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 import { defaultClientId } from '../../src/mqtt/resolve.js';
 
@@ -17,18 +17,15 @@ let local: LocalIot;
 let poolId: string;
 const requests: string[] = [];
 const cli = (argv: string[], signal?: AbortSignal) => runCli(argv, { env: local.env, signal });
+const subscriber = (argv: string[], signal?: AbortSignal) => runWatched(['--verbose', ...argv], { env: local.env, signal });
 const cognito = (...extra: string[]) => ['--auth', 'cognito', '--identity-pool-id', poolId, ...extra];
 const credentialCalls = () => requests.filter((line) => line.includes('GetCredentialsForIdentity')).length;
 
-/** Publishes (argv) every 300 ms until the subscriber finishes: no guessing how long it takes to subscribe. */
-async function publishUntil(sub: Promise<unknown>, argv: string[]): Promise<void> {
-  let done = false;
-  void sub.then(() => (done = true));
-  while (!done) {
-    const r = await cli(argv);
-    expect(r.code, r.stderr).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+/** Publishes (argv) once the subscriber has subscribed. */
+async function publishWhenSubscribed(sub: Running, argv: string[]): Promise<void> {
+  await sub.subscribed();
+  const r = await cli(argv);
+  expect(r.code, r.stderr).toBe(0);
 }
 
 async function identityOf(login?: string): Promise<string> {
@@ -47,9 +44,9 @@ afterAll(async () => local?.close());
 
 describe('--auth cognito', () => {
   it('a guest may subscribe to public/# (unauthenticated role) but not publish', async () => {
-    const sub = cli(['sub', 'public/#', ...cognito(), '--count', '1', '--timeout', '10s']);
-    await publishUntil(sub, ['pub', 'public/news', 'hi', '--auth', 'sigv4']); // the local profile's root key
-    const received = await sub;
+    const sub = subscriber(['sub', 'public/#', ...cognito(), '--count', '1', '--timeout', '10s']);
+    await publishWhenSubscribed(sub, ['pub', 'public/news', 'hi', '--auth', 'sigv4']); // the local profile's root key
+    const received = await sub.done;
     expect(received.code, received.stderr).toBe(0);
     expect(JSON.parse(received.stdout)).toMatchObject({ topic: 'public/news', payload: 'hi' });
     const guest = await identityOf();
@@ -64,9 +61,9 @@ describe('--auth cognito', () => {
     expect(before.code, before.stderr).toBe(3);
     expect(before.stderr).toMatch(/CONNECT: most likely iot:Connect for client id "us-east-1:[0-9a-f-]+-pub-[0-9a-f]{4}" was denied/);
     expect((await cli(['cognito', 'register', '--identity-id', identity])).code).toBe(0);
-    const sub = cli(['sub', `users/${identity}/#`, ...cognito('--login', 'local=carol'), '--count', '1', '--timeout', '10s']);
-    await publishUntil(sub, ['pub', `users/${identity}/hello`, 'hi', '--qos', '1', ...cognito('--login', 'local=carol')]);
-    const got = await sub;
+    const sub = subscriber(['sub', `users/${identity}/#`, ...cognito('--login', 'local=carol'), '--count', '1', '--timeout', '10s']);
+    await publishWhenSubscribed(sub, ['pub', `users/${identity}/hello`, 'hi', '--qos', '1', ...cognito('--login', 'local=carol')]);
+    const got = await sub.done;
     expect(got.code, got.stderr).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ topic: `users/${identity}/hello`, payload: 'hi' });
   });
@@ -77,16 +74,16 @@ describe('--auth cognito', () => {
     const controller = new AbortController();
     const clientId = `${identity}-watch`;
     const callsBefore = credentialCalls();
-    const tail = cli(['tail', `users/${identity}/#`, ...cognito('--login', 'local=dan', '--client-id', clientId)], controller.signal);
-    await new Promise((r) => setTimeout(r, 1200));
+    const tail = subscriber(['tail', `users/${identity}/#`, ...cognito('--login', 'local=dan', '--client-id', clientId)], controller.signal);
+    await tail.subscribed(1);
     const afterFirst = credentialCalls();
     expect(afterFirst).toBeGreaterThan(callsBefore);
     // Take the client id over: the broker closes tail's connection, tail reconnects with new credentials.
     const thief = cli(['pub', `users/${identity}/t`, 'x', ...cognito('--login', 'local=dan', '--client-id', clientId)]);
     expect((await thief).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 3500));
+    await tail.subscribed(2);
     controller.abort();
-    const r = await tail;
+    const r = await tail.done;
     expect(r.code).toBe(130);
     // The thief's connection plus tail's reconnection each minted their own.
     expect(credentialCalls()).toBeGreaterThanOrEqual(afterFirst + 2);
@@ -116,11 +113,11 @@ describe('default client ids', () => {
   it('a subscriber and a publisher of one device folder run side by side', async () => {
     const folder = path.join(mkdtempSync(path.join(os.tmpdir(), 'iotctl-side-')), 'pi05');
     expect((await cli(['provision', 'pi05', '--yes', '--out-dir', folder])).code).toBe(0);
-    const sub = cli(['sub', 'things/pi05/#', '--device', folder, '--count', '2', '--timeout', '10s']);
-    await new Promise((r) => setTimeout(r, 1000));
+    const sub = subscriber(['sub', 'things/pi05/#', '--device', folder, '--count', '2', '--timeout', '10s']);
+    await sub.subscribed();
     expect((await cli(['pub', 'things/pi05/temp', '{"t":1}', '--device', folder])).code).toBe(0);
     expect((await cli(['pub', 'things/pi05/temp', '{"t":2}', '--device', folder])).code).toBe(0);
-    const got = await sub;
+    const got = await sub.done;
     expect(got.code, got.stderr).toBe(0);
     expect(got.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { payload: { t: number } }).payload.t)).toEqual([1, 2]);
   });
@@ -129,7 +126,7 @@ describe('default client ids', () => {
 describe('credential_process', () => {
   it('`iotctl cognito credentials --format process` in ~/.aws/config signs `iotctl sub --auth sigv4`', async () => {
     const { writeFileSync } = await import('node:fs');
-    const { BIN, spawnCli } = await import('../helpers/cli.js');
+    const { BIN, spawnWatched } = await import('../helpers/cli.js');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-credproc-'));
     const guest = await identityOf();
     writeFileSync(
@@ -140,10 +137,10 @@ describe('credential_process', () => {
     // `local start` writes data-endpoint into the local profile, as this environment does.
     const env = { ...local.env, AWS_CONFIG_FILE: path.join(dir, 'config'), IOTCTL_AWS_PROFILE: 'app', IOTCTL_DATA_ENDPOINT: local.emulator.endpoints.dataHost };
     // A real process: the AWS SDK reads AWS_CONFIG_FILE from the process environment.
-    const sub = spawnCli(['sub', 'public/#', '--auth', 'sigv4', '--client-id', guest, '--count', '1', '--timeout', '15s'], { env });
+    const sub = spawnWatched(['--verbose', 'sub', 'public/#', '--auth', 'sigv4', '--client-id', guest, '--count', '1', '--timeout', '15s'], { env });
     // The subscriber is a process that first runs its credential_process.
-    await publishUntil(sub, ['pub', 'public/alerts', 'storm', '--auth', 'sigv4']);
-    const got = await sub;
+    await publishWhenSubscribed(sub, ['pub', 'public/alerts', 'storm', '--auth', 'sigv4']);
+    const got = await sub.done;
     expect(got.code, got.stderr).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ topic: 'public/alerts', payload: 'storm' });
   });

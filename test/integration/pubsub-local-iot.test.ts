@@ -6,12 +6,11 @@
  * Each denial's hint names an `iotctl policy test` command; running it must
  * say "denied" too.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, spawnWatched } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
 let local: LocalIot;
@@ -26,27 +25,8 @@ function policyTestArgv(stderr: string): string[] {
   return [...m[1]!.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((x) => (x[1] !== undefined ? x[1].replace(/'\\''/g, "'") : x[2]!)).slice(1);
 }
 
-function background(argv: string[]): { ready: Promise<void>; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, '--verbose', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    if (/subscribed to/.test(stderr)) markReady();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      markReady();
-      resolve({ code: code ?? -1, stdout, stderr });
-    }),
-  );
-  return { ready, done };
-}
+/** A subscriber as a process of its own (--verbose: it says when it has subscribed). */
+const background = (argv: string[]) => spawnWatched(['--verbose', ...argv], { env, timeoutMs: 25_000 });
 
 const records = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -65,7 +45,7 @@ afterAll(async () => {
 describe('a provisioned device on the local IoT Core', () => {
   it('publishes on its own topics (MQTT 3.1.1 by default, the thing name as client id), and a SigV4 subscriber receives', async () => {
     const sub = background(['sub', 'things/pi01/#', '--count', '2', '--qos', '1', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
-    await sub.ready;
+    await sub.subscribed();
     const pub = await runCli(['--verbose', '--json', 'pub', 'things/pi01/temp', '{"t": {{seq}}}', '--repeat', '2', '--device', device], { env });
     expect(pub.code, pub.stderr).toBe(0);
     expect(pub.stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1, mtls\) as pi01/);
@@ -180,7 +160,7 @@ describe('streams and follow', () => {
 
   it('pub --lines at QoS 0: flushed through UNSUBSCRIBE round trips, all received', async () => {
     const sub = background(['sub', 'things/pi01/q0', '--count', '3000', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
-    await sub.ready;
+    await sub.subscribed();
     const input = Array.from({ length: 3000 }, (_, i) => `m${i}`).join('\n');
     const r = await runCli(['--json', 'pub', 'things/pi01/q0', '--lines', '--qos', '0', '--device', device], { env, stdin: input });
     expect(r.code, r.stderr).toBe(0);
@@ -192,7 +172,7 @@ describe('streams and follow', () => {
 
   it('pub --lines --line-format json: each line names its topic; a line that is not JSON stops the run (exit 2)', async () => {
     const sub = background(['sub', 'things/pi01/#', '--count', '2', '--auth', 'sigv4', '--endpoint', '127.0.0.1', '--format', 'template', '--template', '{{topic}} {{payload}}']);
-    await sub.ready;
+    await sub.subscribed();
     const input = '{"topic": "things/pi01/a", "payload": "one"}\n{"topic": "things/pi01/b", "payload": {"t": 2}}\n';
     const r = await runCli(['--json', 'pub', '--lines', '--line-format', 'json', '--device', device], { env, stdin: input });
     expect(r.code, r.stderr).toBe(0);
@@ -203,13 +183,21 @@ describe('streams and follow', () => {
     expect(bad.stderr).toMatch(/error: Line 2 of the input: not JSON \(.*\)\. 1 message published before that was acknowledged\./);
   });
 
-  it('tail follows until Ctrl-C and exits 130', async () => {
-    const controller = new AbortController();
-    const tail = runCli(['tail', 'things/pi01/#', '--device', device], { env, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 1000));
-    controller.abort();
-    const r = await tail;
+  it('tail follows until Ctrl-C: it prints each message published while it runs, and exits 130', async () => {
+    const tail = background(['tail', 'things/pi01/#', '--device', device, '--json']);
+    await tail.subscribed();
+    for (const [n, payload] of ['first', 'second'].entries()) {
+      expect((await runCli(['pub', '--device', device, `things/pi01/t${n}`, payload], { env })).code).toBe(0);
+      await tail.printed(n + 1);
+    }
+    tail.signal('SIGINT');
+    const r = await tail.done;
     expect(r.code).toBe(130);
+    expect(records(r.stdout).map((m) => [m.topic, m.payload])).toEqual([
+      ['things/pi01/t0', 'first'],
+      ['things/pi01/t1', 'second'],
+    ]);
+    expect(r.stderr).toMatch(/subscribed to things\/pi01\/#/);
   });
 });
 

@@ -225,11 +225,12 @@ describe('pub --lines --spool', { timeout: 60_000 }, () => {
     await gate.open();
     await gate.close(); // the broker looks down
     const padding = 'x'.repeat(500);
-    const pub = start(['pub', 'things/pi01/full', '--lines', '--device', device, '--port', String(gate.port), '--spool', spool, '--spool-max', '1MB']);
+    const pub = start(['--verbose', 'pub', 'things/pi01/full', '--lines', '--device', device, '--port', String(gate.port), '--spool', spool, '--spool-max', '1MB']);
     pub.child.stdin.end(numbers(1, 5000).map((n) => `${n} ${padding}`).join('\n') + '\n');
     await until('the full spool', () => /spool .* is full \(1 MB\): dropped the oldest/.test(pub.stderr()));
-    await until('every line read', () => /dropped the oldest [\d,]+ lines \(\d,\d{3} so far\)/.test(pub.stderr()) && spoolBytes(spool) > 900_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await until('every line read', () => /the input ended: 5,000 lines spooled/.test(pub.stderr()));
+    expect(pub.stderr()).toMatch(/dropped the oldest [\d,]+ lines \(\d,\d{3} so far\)/);
+    expect(spoolBytes(spool)).toBeGreaterThan(900_000);
     pub.child.kill('SIGTERM');
     const exit = await pub.done;
     expect(exit.code).toBe(130);

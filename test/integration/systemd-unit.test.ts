@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
+import { BIN, ROOT, runCli, spawnWatched } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
 const UNIT = path.join(ROOT, 'templates/systemd/iotctl-publisher.service');
@@ -60,8 +60,8 @@ it("its ExecStart publishes the source's lines through the spool, and exits 0 wh
   const spool = path.join(dir, 'spool');
   const env = { ...local.env, ...vars, PATH: `${bin}:${process.env.PATH}`, PUB_DEVICE: path.join(dir, 'pi01'), PUB_SOURCE: 'seq 1 50', PUB_SPOOL: spool };
 
-  const sub = spawnCli(['sub', vars.PUB_TOPIC!, '--count', '50', '--timeout', '20s', '--auth', 'sigv4', '--endpoint', '127.0.0.1', '--format', 'template', '--template', '{{payload}}', '-v'], { env: local.env, timeoutMs: 30_000 });
-  await new Promise((r) => setTimeout(r, 800));
+  const sub = spawnWatched(['--verbose', 'sub', vars.PUB_TOPIC!, '--count', '50', '--timeout', '20s', '--auth', 'sigv4', '--endpoint', '127.0.0.1', '--format', 'template', '--template', '{{payload}}'], { env: local.env, timeoutMs: 30_000 });
+  await sub.subscribed();
   const service = spawn('/bin/bash', ['-c', execStartScript()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   service.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -70,7 +70,7 @@ it("its ExecStart publishes the source's lines through the spool, and exits 0 wh
   clearTimeout(timer);
   expect(code, stderr).toBe(0);
   expect(stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1, mtls\) as pi01/);
-  const got = await sub;
+  const got = await sub.done;
   expect(got.code, got.stderr).toBe(0);
   expect(got.stdout.trim().split('\n')).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 1)));
   expect(existsSync(path.join(spool, 'cursor'))).toBe(true);

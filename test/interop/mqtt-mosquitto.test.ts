@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, spawnCli, testEnv, type CliResult } from '../helpers/cli.js';
+import { BIN, spawnCli, spawnWatched, testEnv } from '../helpers/cli.js';
 // A plain JavaScript helper, shared with bench/.
 import { hasMosquitto, makeCertificates, startMosquitto } from '../helpers/mosquitto.mjs';
 
@@ -52,28 +52,8 @@ const cli = (argv: string[], stdin?: string) => spawnCli(argv, { env, stdin, tim
 let topicCounter = 0;
 const freshTopic = (prefix = 'it') => `${prefix}/${process.pid}/${++topicCounter}`;
 
-/** A running `iotctl sub/tail --verbose`, ready once it has subscribed. */
-function background(argv: string[]): { ready: Promise<void>; done: Promise<CliResult>; signal(sig: NodeJS.Signals): void; stderr(): string } {
-  const child = spawn(process.execPath, [BIN, '--verbose', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    if (/subscribed to/.test(stderr)) markReady();
-  });
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, sig) => {
-      markReady();
-      resolve({ code: code ?? (sig ? 128 : -1), stdout, stderr });
-    }),
-  );
-  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-  void done.then(() => clearTimeout(timer));
-  return { ready, done, signal: (sig) => child.kill(sig), stderr: () => stderr };
-}
+/** A running `iotctl sub/tail --verbose`: a test waits for it to subscribe. */
+const background = (argv: string[]) => spawnWatched(['--verbose', ...argv], { env, timeoutMs: 45_000 });
 
 const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
 const records = (text: string) => lines(text).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -92,7 +72,7 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
     it('a message published with an EC key reaches a subscriber using an RSA key, as NDJSON', async () => {
       const topic = freshTopic();
       const sub = background(['sub', topic, '--count', '1', ...mtls(v, 'rsa')]);
-      await sub.ready;
+      await sub.subscribed();
       const pub = await cli(['pub', topic, '{"t": 21.5}', ...mtls(v, 'ec')]);
       expect(pub).toMatchObject({ code: 0, stdout: '' });
       const r = await sub.done;
@@ -103,7 +83,7 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
     it('pub --lines: 2,000 lines at QoS 1, all acknowledged, all received in order', async () => {
       const topic = freshTopic();
       const sub = background(['sub', topic, '--qos', '1', '--count', '2000', '--format', 'template', '--template', '{{payload}}', ...mtls(v)]);
-      await sub.ready;
+      await sub.subscribed();
       const input = Array.from({ length: 2000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
       const pub = await cli(['--json', 'pub', topic, '--lines', '--qos', '1', ...mtls(v)], input);
       expect(pub.code).toBe(0);
@@ -116,7 +96,7 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
     it('payload templates with --repeat count and stamp each message', async () => {
       const topic = freshTopic();
       const sub = background(['sub', topic, '--count', '3', ...mtls(v)]);
-      await sub.ready;
+      await sub.subscribed();
       expect((await cli(['pub', topic, '{"seq": {{seq}}, "id": "{{uuid}}", "ts": {{ts}}}', '--repeat', '3', '--interval', '10ms', ...mtls(v)])).code).toBe(0);
       const got = records((await sub.done).stdout).map((r) => r.payload as { seq: number; id: string; ts: number });
       expect(got.map((p) => p.seq)).toEqual([1, 2, 3]);
@@ -132,7 +112,7 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
       const json = background(['sub', topic, '--count', '1', ...mtls(v)]);
       const out = path.join(dir, `raw-${v}.out`);
       const raw = background(['sub', topic, '--count', '1', '--format', 'raw', '--output', out, ...mtls(v)]);
-      await Promise.all([json.ready, raw.ready]);
+      await Promise.all([json.subscribed(), raw.subscribed()]);
       expect((await cli(['pub', topic, '--file', file, ...mtls(v)])).code).toBe(0);
       expect(records((await json.done).stdout)[0]).toMatchObject({ payload: bytes.toString('base64'), encoding: 'base64' });
       expect((await raw.done).code).toBe(0);
@@ -155,7 +135,11 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
       let stderr = '';
       pipeline.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       pipeline.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      while (!/subscribed to/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+      await new Promise<void>((resolve) => {
+        const check = () => /subscribed to/.test(stderr) && resolve();
+        pipeline.stderr.on('data', check);
+        pipeline.on('close', resolve);
+      });
       const code = new Promise<number | null>((r) => pipeline.on('close', r));
       // Keep publishing until head has its three lines and the sub has noticed the closed pipe.
       const pub = spawn(process.execPath, [BIN, 'pub', topic, 'm{{seq}}', '--repeat', '200', '--interval', '20ms', '--qos', '0', ...mtls(v)], { env, stdio: 'ignore' });
@@ -212,7 +196,7 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
       const topic = freshTopic('wss');
       const ws = ['--auth', 'sigv4', '--endpoint', `127.0.0.1:${broker.ports.wss}`, '--ca', certs.ca, '--mqtt', String(v)];
       const sub = background(['sub', topic, '--count', '1', ...ws]);
-      await sub.ready;
+      await sub.subscribed();
       expect((await cli(['pub', topic, 'over wss', ...ws])).code).toBe(0);
       expect(records((await sub.done).stdout)[0]).toMatchObject({ payload: 'over wss' });
     });
@@ -222,7 +206,7 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
     it('user properties, content type, response topic, correlation data and expiry arrive with the message', async () => {
       const topic = freshTopic('props');
       const sub = background(['sub', topic, '--count', '1', ...mtls(5)]);
-      await sub.ready;
+      await sub.subscribed();
       const pub = await cli([
         'pub', topic, '{"op":"reboot"}', '--user-property', 'source=cli', '--user-property', 'trace=abc=1', '--content-type', 'application/json',
         '--response-topic', 'resp/pi01', '--correlation-data', 'req-42', '--message-expiry', '1h', ...mtls(5),
@@ -251,15 +235,15 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
     it('reconnects and resubscribes after the broker restarts, and exits 130 on Ctrl-C after a clean DISCONNECT', async () => {
       const topic = freshTopic('tail');
       const tail = background(['tail', topic, '--format', 'template', '--template', '{{payload}}', ...mtls(3)]);
-      await tail.ready;
+      await tail.subscribed();
       expect((await cli(['pub', topic, 'before', ...mtls(3)])).code).toBe(0);
+      await tail.printed(1);
       await broker.restart(200);
       // Backoff starts at 0.5-1 s; the resubscription is logged again.
-      const deadline = Date.now() + 15_000;
-      while ((tail.stderr().match(/subscribed to/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await tail.subscribed(2);
       expect(tail.stderr()).toMatch(/reconnecting in/);
       expect((await cli(['pub', topic, 'after', ...mtls(3)])).code).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
+      await tail.printed(2);
       tail.signal('SIGINT');
       const r = await tail.done;
       expect(r.code).toBe(130);

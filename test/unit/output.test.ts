@@ -45,6 +45,20 @@ describe('Output', () => {
     expect(verbose.text.stderr).toBe('creating the thing\n');
   });
 
+  it('text() prints a result as it is (a PEM, shell lines), ending in one newline; notice() reaches stderr off a terminal, but not with --quiet', async () => {
+    const { text, streams: s } = streams(false);
+    const out = await Output.create(s, { ...options, json: true });
+    out.text('-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n');
+    out.text('export A=1');
+    out.text('');
+    expect(text.stdout).toBe('-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\nexport A=1\n');
+    out.notice('DENIED iot:Publish topic/x');
+    expect(text.stderr).toBe('DENIED iot:Publish topic/x\n');
+    const quiet = streams(false);
+    (await Output.create(quiet.streams, { ...options, quiet: true })).notice('DENIED iot:Publish topic/x');
+    expect(quiet.text.stderr).toBe('');
+  });
+
   it('prints one JSON document for a result and one line per record with --json', async () => {
     const { text, streams: s } = streams(true);
     const out = await Output.create(s, { ...options, json: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTemplate, evaluate, lintPolicy, parseArn, renderTemplate, resourceTypeFor, type PolicyTemplate } from '../../src/core/policy/index.js';
-import { loadTemplate, loadTemplates } from '../../src/policy/templates.js';
+import { loadTemplate, loadTemplates } from '../../src/policy-documents/templates.js';
 import { decision, request } from '../helpers/policy.js';
 
 const templates = await loadTemplates();

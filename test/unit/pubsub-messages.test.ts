@@ -233,8 +233,8 @@ describe('line streaming', () => {
     const lines = readLines(input, 1024);
     const first = await lines.next();
     expect(first.value?.bytes.length).toBe(99);
-    // Nothing consumes: the producer stays stopped after a few KB, instead of buffering 10 MB.
-    await new Promise((r) => setTimeout(r, 50));
+    // Nothing consumes: however many turns of the event loop go by, the producer stays stopped after a few KB, instead of buffering 10 MB.
+    for (let turn = 0; turn < 50; turn++) await new Promise((r) => setImmediate(r));
     expect(full).toBe(true);
     expect(written).toBeLessThan(200);
     let count = 1;

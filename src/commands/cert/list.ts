@@ -1,42 +1,29 @@
-import type { Command } from 'commander';
-import { examples } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
+import { defineCommand } from '../define.js';
+import type { CertificateStatus } from '../../iot/certificates.js';
 import { parsePositiveInt } from '../../core/parse.js';
-import { usageError } from '../../core/errors.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';
-import { listAll } from '../../aws/paginate.js';
+import { paintStatus } from './paint.js';
 
-const STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_TRANSFER', 'REGISTER_INACTIVE', 'PENDING_ACTIVATION'];
-
-export function configure(cmd: Command): void {
-  cmd.option('--status <status>', `only certificates in this status (${STATUSES.slice(0, 3).join(', ')}, ...)`).option('-n, --max <n>', 'stop after n certificates');
-  examples(cmd, ['iotctl cert list', 'iotctl cert list --status ACTIVE --json']);
-}
-
-export async function run(ctx: Context, _args: unknown[], options: { status?: string; max?: string }): Promise<number> {
-  const status = options.status?.toUpperCase();
-  if (status && !STATUSES.includes(status)) throw usageError('INVALID_STATUS', `Unknown status "${options.status}".`, `one of: ${STATUSES.join(', ')}`);
-  const max = options.max ? parsePositiveInt(options.max, '--max') : undefined;
-  const { ListCertificatesCommand } = await import('@aws-sdk/client-iot');
-  const iot = await ctx.iot();
-  const all = await listAll(async (marker) => {
-    const page = await iot.send(new ListCertificatesCommand({ marker, pageSize: 250 }));
-    return { items: page.certificates ?? [], next: page.nextMarker };
-  });
-  const certificates = all.filter((c) => !status || c.status === status).slice(0, max);
-  ctx.out.result({ certificates }, (r, c) =>
-    r.certificates.length === 0
-      ? c.dim('no certificates')
-      : formatTable(
-          ['CERTIFICATE ID', 'STATUS', 'CREATED'],
-          r.certificates.map((cert) => [cert.certificateId ?? '', paintStatus(cert.status ?? '', c), cert.creationDate?.toISOString() ?? '']),
-        ),
-  );
-  return 0;
-}
-
-export function paintStatus(status: string, c: { green: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string }): string {
-  if (status === 'ACTIVE') return c.green(status);
-  if (status === 'REVOKED') return c.red(status);
-  return c.yellow(status);
-}
+export default defineCommand({
+  declare: (cmd) => cmd.option('--status <status>', 'only certificates in this status (ACTIVE, INACTIVE, REVOKED, ...)').option('-n, --max <n>', 'stop after n certificates'),
+  examples: ['iotctl cert list', 'iotctl cert list --status ACTIVE --json'],
+  async run(ctx, _args, o) {
+    const { CERTIFICATE_STATUSES, listCertificates } = await import('../../iot/certificates.js');
+    const status = o.status?.toUpperCase();
+    if (status && !(CERTIFICATE_STATUSES as readonly string[]).includes(status)) {
+      throw usageError('INVALID_STATUS', `Unknown status "${o.status}".`, `one of: ${CERTIFICATE_STATUSES.join(', ')}`);
+    }
+    const max = o.max ? parsePositiveInt(o.max, '--max') : undefined;
+    const certificates = await listCertificates(await ctx.iot(), { status: status as CertificateStatus | undefined, max });
+    ctx.out.result({ certificates }, (r, c) =>
+      r.certificates.length === 0
+        ? c.dim('no certificates')
+        : formatTable(
+            ['CERTIFICATE ID', 'STATUS', 'CREATED'],
+            r.certificates.map((cert) => [cert.certificateId ?? '', paintStatus(cert.status ?? '', c), cert.creationDate?.toISOString() ?? '']),
+          ),
+    );
+    return ExitCode.OK;
+  },
+});

@@ -1,19 +1,18 @@
-import type { Command } from 'commander';
-import type { CertificateStatus } from '@aws-sdk/client-iot';
-import { examples } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
-import { requireCertificateId } from '../../aws/principals.js';
+/** What `cert activate | deactivate | revoke` share: one argument, one UpdateCertificate. */
+import { defineCommand, type CommandModule } from '../define.js';
+import type { CertificateStatus } from '../../iot/certificates.js';
+import { ExitCode } from '../../core/errors.js';
 
-/** The shared body of `cert activate | deactivate | revoke`. */
-export function configureStatusChange(cmd: Command, verb: string): void {
-  cmd.argument('<certificate>', 'certificate id (64 hex) or ARN');
-  examples(cmd, [`iotctl cert ${verb} <certificate id>`, `iotctl cert ${verb} arn:aws:iot:us-east-1:123456789012:cert/<id> --json`]);
-}
-
-export async function setCertificateStatus(ctx: Context, idOrArn: string, newStatus: CertificateStatus): Promise<number> {
-  const certificateId = requireCertificateId(idOrArn);
-  const { UpdateCertificateCommand } = await import('@aws-sdk/client-iot');
-  await (await ctx.iot()).send(new UpdateCertificateCommand({ certificateId, newStatus }));
-  ctx.out.result({ certificateId, status: newStatus }, (r) => `${r.certificateId} is now ${r.status}`);
-  return 0;
+export function certificateStatusCommand(verb: string, status: CertificateStatus): CommandModule {
+  return defineCommand({
+    declare: (cmd) => cmd.argument('<certificate>', 'certificate id (64 hex) or ARN'),
+    examples: [`iotctl cert ${verb} <certificate id>`, `iotctl cert ${verb} arn:aws:iot:us-east-1:123456789012:cert/<id> --json`],
+    async run(ctx, [certificate]) {
+      const { requireCertificateId, setCertificateStatus } = await import('../../iot/certificates.js');
+      const certificateId = requireCertificateId(certificate);
+      await setCertificateStatus(await ctx.iot(), certificateId, status);
+      ctx.out.result({ certificateId, status }, (r) => `${r.certificateId} is now ${r.status}`);
+      return ExitCode.OK;
+    },
+  });
 }

@@ -1,7 +1,7 @@
 /** What the `local` commands share: where the data directory is, and the `local` profile. */
 import path from 'node:path';
+import type { Context } from '../context.js';
 import { dataDir } from '../../config/paths.js';
-import type { Context } from '../../cli/context.js';
 import { usageError } from '../../core/errors.js';
 
 export const LOCAL_PROFILE = 'local';

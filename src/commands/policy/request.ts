@@ -4,10 +4,10 @@
  * Cognito identity, source IP, extra variables).
  */
 import { usageError } from '../../core/errors.js';
-import { isAccountId } from '../../core/aws-ids.js';
+import { COGNITO_ID, isAccountId } from '../../core/aws-ids.js';
 import { canonicalAction, parseIp, resourceForAction, type AuthRequest, type PolicyContext } from '../../core/policy/index.js';
 import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topic.js';
-import { readCertificateFacts } from '../../policy/certificate.js';
+import { readCertificateFacts } from '../../identity/certificate-facts.js';
 import { parsePairs } from '../../core/parse.js';
 
 export interface RequestFlags {
@@ -34,7 +34,6 @@ export interface PreparedRequest {
 }
 
 export const DEFAULT_ACCOUNT = '123456789012';
-const COGNITO_ID = /^[\w-]+:[0-9a-f-]+$/;
 
 /** `Publish` or `iot:publish` → `iot:Publish`; other services pass through. */
 export function normalizeAction(action: string): string {

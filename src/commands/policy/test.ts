@@ -4,24 +4,42 @@
  * to a certificate or Cognito identity, fetched from the control plane) can
  * plug in: gather policies → prepare the request → evaluate and print.
  */
-import type { Command } from 'commander';
-import { examples, hiddenAlias } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
+import type { Command } from '@commander-js/extra-typings';
+import { collect, defineCommand, hiddenAlias, type CommandModule, type OptionsOf } from '../define.js';
+import type { Context } from '../context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { compileAll, compileWildcard, decide, parseArn, type PolicyInput, type PolicySides, type StatementTrace } from '../../core/policy/index.js';
-import { hintForVariable, prepareRequest, type PreparedRequest, type RequestFlags } from './request.js';
+import { hintForVariable, prepareRequest, type PreparedRequest } from './request.js';
 import { formatReport, type TestReport } from './report.js';
-import { collect } from '../../cli/options.js';
-import { readPolicyFile, requireValid } from '../../policy/files.js';
+import { readPolicyFile, requireValid } from '../../policy-documents/files.js';
 import type { CertificateFacts } from '../../core/policy/certificate.js';
+import { certificateFacts } from '../../identity/certificate-facts.js';
 
-export interface TestOptions extends RequestFlags {
-  principal?: string;
-  device?: string;
-  policyFile?: string[];
-  rolePolicyFile?: string[];
-  explain?: boolean;
+/** The options of `policy test` and `policy explain` (test adds --explain). */
+function declareRequest(cmd: Command) {
+  return hiddenAlias(
+    cmd
+      .requiredOption('-a, --action <action>', 'iot:Connect, iot:Publish, iot:Subscribe, iot:Receive, iot:RetainPublish, ...')
+      .requiredOption('-r, --resource <name|arn>', 'a topic, topic filter or client id (made into the ARN the action needs), or a full ARN')
+      .option('--principal <principal>', 'a certificate (ARN or id) or Cognito identity id: test against the policies attached to it in AWS IoT')
+      .option('--device <folder>', "a device folder (iotctl provision): its certificate, thing and client id; its attached policies unless --policy-file")
+      .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin); with --principal, as if also attached', collect)
+      .option('--role-policy-file <file>', "an authenticated Cognito identity's IAM role policy (repeatable): then both the role and the IoT policies must allow", collect)
+      .option('--client-id <id>', 'MQTT client id (default: the thing name; for iot:Connect, the resource)')
+      .option('--thing <name>', 'thing attached to the principal (sets iot:Connection.Thing.*; IsAttached=true)')
+      .option('--thing-type <type>', "the thing's type")
+      .option('--attr <name=value>', 'a thing attribute (repeatable)', collect)
+      .option('--cert <file>', 'the PEM client certificate (sets iot:Certificate.* and iot:CertificateId)')
+      .option('--cognito-id <id>', 'Cognito identity id (sets cognito-identity.amazonaws.com:sub)')
+      .option('--source-ip <ip>', 'client IP address (aws:SourceIp)')
+      .option('--var <name=value>', 'any other variable or condition key (repeatable; repeat a name for a list)', collect)
+      .option('--account-id <id>', 'account id in the request ARN (default 123456789012); the region comes from --region'),
+    '--account <id>',
+    'accountId',
+  );
 }
+
+type TestOptions = OptionsOf<typeof declareRequest>;
 
 /** The policies a request is decided against. */
 export interface PolicySet {
@@ -35,35 +53,22 @@ export interface PolicySet {
   region?: string;
 }
 
-export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
-  cmd
-    .requiredOption('-a, --action <action>', 'iot:Connect, iot:Publish, iot:Subscribe, iot:Receive, iot:RetainPublish, ...')
-    .requiredOption('-r, --resource <name|arn>', 'a topic, topic filter or client id (made into the ARN the action needs), or a full ARN')
-    .option('--principal <principal>', 'a certificate (ARN or id) or Cognito identity id: test against the policies attached to it in AWS IoT')
-    .option('--device <folder>', "a device folder (iotctl provision): its certificate, thing and client id; its attached policies unless --policy-file")
-    .option('-f, --policy-file <file>', 'an IoT policy document (repeatable; - reads stdin); with --principal, as if also attached', collect)
-    .option('--role-policy-file <file>', "an authenticated Cognito identity's IAM role policy (repeatable): then both the role and the IoT policies must allow", collect)
-    .option('--client-id <id>', 'MQTT client id (default: the thing name; for iot:Connect, the resource)')
-    .option('--thing <name>', 'thing attached to the principal (sets iot:Connection.Thing.*; IsAttached=true)')
-    .option('--thing-type <type>', "the thing's type")
-    .option('--attr <name=value>', 'a thing attribute (repeatable)', collect)
-    .option('--cert <file>', 'the PEM client certificate (sets iot:Certificate.* and iot:CertificateId)')
-    .option('--cognito-id <id>', 'Cognito identity id (sets cognito-identity.amazonaws.com:sub)')
-    .option('--source-ip <ip>', 'client IP address (aws:SourceIp)')
-    .option('--var <name=value>', 'any other variable or condition key (repeatable; repeat a name for a list)', collect)
-    .option('--account-id <id>', 'account id in the request ARN (default 123456789012); the region comes from --region');
-  hiddenAlias(cmd, '--account <id>', 'accountId');
-  if (verb === 'test') cmd.option('--explain', 'add a statement-by-statement trace (same as iotctl policy explain)');
-  examples(cmd, [
-    `iotctl policy render home --param homeId=123_aws_ave --out home.json`,
-    `iotctl policy ${verb} -f home.json --action iot:Publish --resource home/123_aws_ave/door_1/open --client-id 123_aws_ave-alice`,
-    `iotctl policy render device | iotctl policy ${verb} -f - --thing lamp-1 --action iot:Subscribe --resource 'things/lamp-1/#'`,
-    `iotctl policy render cognito-user | iotctl policy ${verb} -f - --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource users/us-east-1:0123abcd-0000-4000-8000-000000000000/hi`,
-    `iotctl policy render device | iotctl policy ${verb} -f home.json -f - --cert pi01/certificate.pem --action iot:Connect --resource 123_aws_ave-bob --json`,
-    `iotctl --profile local policy ${verb} --principal <cert ARN> --action iot:Publish --resource things/pi01/temp`,
-    `iotctl --profile local policy ${verb} --device ./pi01 --action iot:Subscribe --resource 'things/pi02/#'   # exit 3: DENIED (pi01 may not read pi02's topics)`,
-  ]);
-  cmd.addHelpText('after', '\nExit codes: 0 allowed, 3 denied, 2 usage error or invalid policy.');
+/** `policy test` and `policy explain`: one set of options; explain always traces every statement. */
+export function policyTestCommand(verb: 'test' | 'explain'): CommandModule {
+  return defineCommand({
+    declare: (cmd) => (verb === 'test' ? declareRequest(cmd).option('--explain', 'add a statement-by-statement trace (same as iotctl policy explain)') : declareRequest(cmd)),
+    examples: [
+      `iotctl policy render home --param homeId=123_aws_ave --out home.json`,
+      `iotctl policy ${verb} -f home.json --action iot:Publish --resource home/123_aws_ave/door_1/open --client-id 123_aws_ave-alice`,
+      `iotctl policy render device | iotctl policy ${verb} -f - --thing lamp-1 --action iot:Subscribe --resource 'things/lamp-1/#'`,
+      `iotctl policy render cognito-user | iotctl policy ${verb} -f - --cognito-id us-east-1:0123abcd-0000-4000-8000-000000000000 --action iot:Publish --resource users/us-east-1:0123abcd-0000-4000-8000-000000000000/hi`,
+      `iotctl policy render device | iotctl policy ${verb} -f home.json -f - --cert pi01/certificate.pem --action iot:Connect --resource 123_aws_ave-bob --json`,
+      `iotctl --profile local policy ${verb} --principal <cert ARN> --action iot:Publish --resource things/pi01/temp`,
+      `iotctl --profile local policy ${verb} --device ./pi01 --action iot:Subscribe --resource 'things/pi02/#'   # exit 3: DENIED (pi01 may not read pi02's topics)`,
+    ],
+    notes: 'Exit codes: 0 allowed, 3 denied, 2 usage error or invalid policy.',
+    run: (ctx, _args, o) => runTest(ctx, o, verb === 'explain' || ('explain' in o && o.explain === true)),
+  });
 }
 
 /**
@@ -71,8 +76,8 @@ export function configureTest(cmd: Command, verb: 'test' | 'explain'): void {
  * --policy-file. Fills in what the principal implies: the certificate's facts,
  * its one attached thing (as --thing), or the Cognito identity (as --cognito-id).
  */
-export async function gatherFromPrincipal(ctx: Context, options: TestOptions): Promise<PolicySet> {
-  const { parsePrincipal, fetchPrincipalPolicies } = await import('../../policy/remote.js');
+async function gatherFromPrincipal(ctx: Context, options: TestOptions): Promise<PolicySet> {
+  const { parsePrincipal, fetchPrincipalPolicies } = await import('../../iot/principals.js');
   const principal = parsePrincipal(options.principal!, '--principal');
   const fetched = await fetchPrincipalPolicies(await ctx.iot(), principal);
   const fromFiles = options.policyFile?.length ? await gatherFromFiles(ctx, options) : { iot: [] };
@@ -80,12 +85,12 @@ export async function gatherFromPrincipal(ctx: Context, options: TestOptions): P
   if (principal.kind === 'certificate' && options.thing === undefined && fetched.things.length === 1) options.thing = fetched.things[0];
   const arn = parseArn(fetched.target);
   if (arn) options.accountId ??= arn.account;
-  return {
-    region: arn?.region, ...fromFiles, iot: [...fetched.policies, ...fromFiles.iot], certificate: fetched.certificate };
+  const certificate = fetched.certificatePem === undefined ? undefined : certificateFacts(fetched.certificatePem, fetched.target);
+  return { region: arn?.region, ...fromFiles, iot: [...fetched.policies, ...fromFiles.iot], certificate };
 }
 
 /** Policies from --policy-file / --role-policy-file, validated. */
-export async function gatherFromFiles(ctx: Context, options: TestOptions): Promise<PolicySet> {
+async function gatherFromFiles(ctx: Context, options: TestOptions): Promise<PolicySet> {
   const files = options.policyFile ?? [];
   if (files.length === 0) {
     throw usageError('POLICY_REQUIRED', 'No policy to test against.', 'pass --policy-file FILE (repeatable), or --principal to use the policies attached in AWS IoT');
@@ -140,7 +145,7 @@ function sidesOf(set: PolicySet, flags: TestOptions): PolicySides {
 }
 
 /** Decides the request against the set with the one policy engine (core/policy/decide.ts) and builds the report. */
-export function decideTest(set: PolicySet, prepared: PreparedRequest, withTrace: boolean, flags: TestOptions): TestReport {
+function decideTest(set: PolicySet, prepared: PreparedRequest, withTrace: boolean, flags: TestOptions): TestReport {
   const d = decide(sidesOf(set, flags), prepared.request, prepared.context, { trace: true });
   return {
     decision: d.decision,
@@ -187,10 +192,9 @@ async function applyDevice(ctx: Context, options: TestOptions): Promise<void> {
   if (!options.policyFile?.length) options.principal ??= device.certificateArn ?? device.certificateId;
 }
 
-export async function runTest(ctx: Context, options: TestOptions, withTrace: boolean, gather?: (ctx: Context, options: TestOptions) => Promise<PolicySet>): Promise<number> {
+async function runTest(ctx: Context, options: TestOptions, withTrace: boolean): Promise<ExitCode> {
   await applyDevice(ctx, options);
-  gather ??= options.principal ? gatherFromPrincipal : gatherFromFiles;
-  const set = await gather(ctx, options);
+  const set = await (options.principal ? gatherFromPrincipal : gatherFromFiles)(ctx, options);
   const prepared = await prepareRequest(options, ctx.globals.region ?? set.region ?? (await requestRegion(ctx)));
   if (set.certificate && !prepared.context.certificate) prepared.context.certificate = set.certificate;
   const report = decideTest(set, prepared, withTrace, options);
@@ -198,10 +202,4 @@ export async function runTest(ctx: Context, options: TestOptions, withTrace: boo
   return report.allowed ? ExitCode.OK : ExitCode.DENIED;
 }
 
-export function configure(cmd: Command): void {
-  configureTest(cmd, 'test');
-}
-
-export async function run(ctx: Context, _args: unknown[], options: TestOptions): Promise<number> {
-  return runTest(ctx, options, options.explain === true);
-}
+export default policyTestCommand('test');

@@ -1,47 +1,38 @@
-import type { Command } from 'commander';
-import { examples, hiddenAlias } from '../../cli/command.js';
-import type { Context } from '../../cli/context.js';
-import { collect } from '../../cli/options.js';
+import { collect, defineCommand, hiddenAlias } from '../define.js';
 import { parseKeyValues, parsePositiveInt } from '../../core/parse.js';
-import { usageError } from '../../core/errors.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import { formatTable } from '../../io/table.js';
-import { listAll } from '../../aws/paginate.js';
 
-interface Options {
-  attr?: string[];
-  thingType?: string;
-  max?: string;
-}
-
-export function configure(cmd: Command): void {
-  cmd
-    .option('--attr <key=value>', 'only things with this attribute value (AWS allows one)', collect)
-    .option('--thing-type <name>', 'only things of this type')
-    .option('-n, --max <n>', 'stop after n things (default: all)');
-  hiddenAlias(cmd, '--type <name>', 'thingType');
-  examples(cmd, ['iotctl thing list', 'iotctl thing list --attr room=kitchen --json']);
-}
-
-export async function run(ctx: Context, _args: unknown[], options: Options): Promise<number> {
-  const filter = parseKeyValues(options.attr, '--attr');
-  const entries = Object.entries(filter);
-  if (entries.length > 1) throw usageError('TOO_MANY_FILTERS', 'ListThings filters on one attribute at a time.', 'pass --attr once');
-  const max = options.max ? parsePositiveInt(options.max, '--max') : undefined;
-  const { ListThingsCommand } = await import('@aws-sdk/client-iot');
-  const iot = await ctx.iot();
-  const things = await listAll(async (nextToken) => {
-    const page = await iot.send(
-      new ListThingsCommand({ nextToken, maxResults: 250, thingTypeName: options.thingType, attributeName: entries[0]?.[0], attributeValue: entries[0]?.[1] }),
+export default defineCommand({
+  declare: (cmd) =>
+    hiddenAlias(
+      cmd
+        .option('--attr <key=value>', 'only things with this attribute value (AWS allows one)', collect)
+        .option('--thing-type <name>', 'only things of this type')
+        .option('-n, --max <n>', 'stop after n things (default: all)'),
+      '--type <name>',
+      'thingType',
+    ),
+  examples: ['iotctl thing list', 'iotctl thing list --attr room=kitchen --json'],
+  async run(ctx, _args, o) {
+    const attributes = Object.entries(parseKeyValues(o.attr, '--attr'));
+    if (attributes.length > 1) throw usageError('TOO_MANY_FILTERS', 'ListThings filters on one attribute at a time.', 'pass --attr once');
+    const [name, value] = attributes[0] ?? [];
+    const filter = {
+      attribute: name === undefined ? undefined : { name, value: value! },
+      thingType: o.thingType,
+      max: o.max ? parsePositiveInt(o.max, '--max') : undefined,
+    };
+    const { listThings } = await import('../../iot/things.js');
+    const things = await listThings(await ctx.iot(), filter);
+    ctx.out.result({ things }, (r, c) =>
+      r.things.length === 0
+        ? c.dim('no things')
+        : formatTable(
+            ['NAME', 'TYPE', 'ATTRIBUTES'],
+            r.things.map((t) => [t.thingName ?? '', t.thingTypeName ?? '-', Object.entries(t.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '-']),
+          ),
     );
-    return { items: page.things ?? [], next: page.nextToken };
-  }, max);
-  ctx.out.result({ things }, (r, c) =>
-    r.things.length === 0
-      ? c.dim('no things')
-      : formatTable(
-          ['NAME', 'TYPE', 'ATTRIBUTES'],
-          r.things.map((t) => [t.thingName ?? '', t.thingTypeName ?? '-', Object.entries(t.attributes ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '-']),
-        ),
-  );
-  return 0;
-}
+    return ExitCode.OK;
+  },
+});

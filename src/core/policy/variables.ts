@@ -109,11 +109,6 @@ export function parseTemplate(text: string, substitute = true): TemplatePart[] {
   return parts;
 }
 
-/** The variable references in a piece of policy text. */
-export function variablesIn(text: string): VariableRef[] {
-  return parseTemplate(text).flatMap((p) => ('ref' in p ? [p.ref] : []));
-}
-
 type Slot = { name: string; values: readonly (string | undefined)[]; defined: readonly string[] | undefined };
 
 /** Patterns memoized per bag; beyond this the memo starts over (policies were replaced many times). */

@@ -13,8 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { renderTemplate } from '../../core/policy/template.js';
-import { loadTemplate } from '../../policy/templates.js';
-import { renderRolePolicy, ROLE_POLICY_NAME } from '../../cognito/roles.js';
+import { loadTemplate } from '../../policy-documents/templates.js';
 import type { Arns } from '../arns.js';
 import { localLoginProvider, LOCAL_LOGIN_CLIENT_ID } from '../cognito/local-login.js';
 import type { StateStore } from '../store/state.js';
@@ -25,6 +24,8 @@ export const WEB_USER_POLICY = 'iotctl-web-user';
 export const WEB_LAMP = 'lamp-1';
 export const WEB_PUBLIC_PREFIX = 'public';
 const ROLE_NAMES = { authenticated: 'iotctl-web-auth', unauthenticated: 'iotctl-web-unauth' } as const;
+/** The IAM role policy templates, as `iotctl cognito pool create` uses them. */
+const ROLE_TEMPLATES_DIR = new URL('../../../templates/roles/', import.meta.url);
 
 /** What the page and the registration endpoint need to know about that world. */
 export interface WebApp {
@@ -36,15 +37,17 @@ export interface WebApp {
   publicPrefix: string;
 }
 
-export async function seedWebApp(store: StateStore, arns: Arns, now: number): Promise<WebApp> {
+/** `rolePolicyName`: the inline policy that holds a seeded role's document (createEmulator's for `roles`). */
+export async function seedWebApp(store: StateStore, arns: Arns, now: number, rolePolicyName: string): Promise<WebApp> {
+  const render = async (template: string, params: Record<string, string>, dir?: URL) => renderTemplate(await loadTemplate(template, dir), params).text;
   const [unauthRole, authRole, userPolicy] = await Promise.all([
-    renderRolePolicy('cognito-unauth', { prefix: WEB_PUBLIC_PREFIX }),
-    renderRolePolicy('cognito-auth', {}),
-    loadTemplate('web-user').then((t) => renderTemplate(t, { lamp: WEB_LAMP, prefix: WEB_PUBLIC_PREFIX, region: arns.region, account: arns.accountId }).text),
+    render('cognito-unauth', { prefix: WEB_PUBLIC_PREFIX }, ROLE_TEMPLATES_DIR),
+    render('cognito-auth', {}, ROLE_TEMPLATES_DIR),
+    render('web-user', { lamp: WEB_LAMP, prefix: WEB_PUBLIC_PREFIX, region: arns.region, account: arns.accountId }),
   ]);
   return store.mutate((r) => {
-    r.seedRole(ROLE_NAMES.unauthenticated, ROLE_POLICY_NAME, unauthRole, now);
-    r.seedRole(ROLE_NAMES.authenticated, ROLE_POLICY_NAME, authRole, now);
+    r.seedRole(ROLE_NAMES.unauthenticated, rolePolicyName, unauthRole, now);
+    r.seedRole(ROLE_NAMES.authenticated, rolePolicyName, authRole, now);
     let pool = [...r.identityPools.values()].filter((p) => p.name === WEB_POOL_NAME).sort((a, b) => a.createdAt - b.createdAt)[0];
     if (!pool) {
       pool = newPool(arns, now);

@@ -1,26 +1,22 @@
-import type { CommandModule } from './command.js';
+import type { CommandModule } from '../commands/define.js';
 
 /**
  * Every command, as metadata only: the name, a one-line summary and a loader.
  * `iotctl --help` reads this table and loads no command module (and so neither
  * the AWS SDK nor aws-crt). Add a command here with one line.
  */
-export interface CommandSpec {
+export interface CommandEntry {
   name: string;
   summary: string;
   /** For a group: shown in `iotctl <group> --help` (a command module adds its own). */
   examples?: string[];
   /** A group of commands (`iotctl config list`, `iotctl cognito pool create`), or ... */
-  verbs?: CommandSpec[];
-  /** ... a single command (`iotctl pub`). */
-  load?: () => Promise<CommandModule<any>>;
+  verbs?: CommandEntry[];
+  /** ... a single command (`iotctl pub`): its module's default export (cli/command.ts defineCommand). */
+  load?: () => Promise<{ default: CommandModule }>;
 }
 
-/** The top level: every entry is a group or a command. */
-export type NounSpec = CommandSpec;
-export type VerbSpec = CommandSpec;
-
-export const COMMANDS: NounSpec[] = [
+export const COMMANDS: CommandEntry[] = [
   {
     name: 'demo',
     summary: 'the whole story on a throwaway local AWS IoT Core: devices, home policies, Cognito users (no AWS account)',

@@ -71,6 +71,12 @@ export class Context {
     if (name && !this.globals.profile && !this.env.IOTCTL_PROFILE) this.globals.profile = name;
   }
 
+  /** The profile a config write goes to: --profile, IOTCTL_PROFILE, the current one, else "default". */
+  async profileToWrite(): Promise<string> {
+    const [config, { DEFAULT_PROFILE, requireProfileName }] = await Promise.all([this.config(), import('../config/store.js')]);
+    return requireProfileName(this.globals.profile ?? this.env.IOTCTL_PROFILE ?? config.currentProfile ?? DEFAULT_PROFILE);
+  }
+
   /** The config file, read once. */
   config(): Promise<ConfigFile> {
     this.configPromise ??= import('../config/store.js').then((m) => m.readConfig(this.env));

@@ -5,7 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { IotctlError, ExitCode, usageError } from '../core/errors.js';
-import { checkTemplate, type PolicyTemplate } from '../core/policy/template.js';
+import { checkTemplate, renderTemplate, type PolicyTemplate } from '../core/policy/template.js';
+import { POLICY_NAME } from '../core/names.js';
+import { requireName } from '../core/parse.js';
 
 export const TEMPLATES_DIR = new URL('../../templates/policies/', import.meta.url);
 
@@ -48,4 +50,28 @@ export async function loadTemplate(name: string, dir: URL = TEMPLATES_DIR): Prom
     throw usageError('TEMPLATE_NOT_FOUND', `There is no policy template "${name}".`, `templates: ${all.map((t) => t.name).join(', ')} (iotctl policy templates)`);
   }
   return found;
+}
+
+/** iotctl-<template>, plus the values of parameters that differ from their defaults, so one policy serves every principal alike. */
+export function defaultPolicyName(template: string, declared: { name: string; default?: string }[], values: Record<string, string>): string {
+  const custom = declared.filter((p) => values[p.name] !== undefined && values[p.name] !== p.default).map((p) => values[p.name]!.replace(/[^\w+=,.@-]/g, '_'));
+  return ['iotctl', template, ...custom].join('-').slice(0, 128);
+}
+
+export interface TemplatePolicy {
+  name: string;
+  document: string;
+  template: string;
+  parameters: Record<string, string>;
+}
+
+/** A template's policy, ready to create: the rendered document, named `name` (--policy-name) or by defaultPolicyName. */
+export function templatePolicy(template: PolicyTemplate, params: Record<string, string>, name?: string): TemplatePolicy {
+  const rendered = renderTemplate(template, params);
+  return {
+    name: requireName(POLICY_NAME, name ?? defaultPolicyName(template.name, template.parameters, rendered.parameters)),
+    document: rendered.text,
+    template: template.name,
+    parameters: rendered.parameters,
+  };
 }
