@@ -203,7 +203,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const logFile = dataFile(stateDir, 'authLog');
   const authLog = new AuthLog({ file: logFile, onEvent: options.log?.auth, now });
   // Retained messages survive a restart, except in ephemeral mode.
-  const retained = await RetainedStore.open(dataDir ? dataFile(dataDir, 'retained') : undefined);
+  const retained = await RetainedStore.open(dataDir ? dataFile(dataDir, 'retained') : undefined, now);
   const tokenSigner = new TokenSigner(material.tokenKeyPem);
   const ctx: ServiceContext = {
     store,

@@ -7,7 +7,7 @@
  */
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { iotctlCommand } from '../core/shell.js';
-import { reasonText, isAuthorizationFailure, type PacketKind } from './reason-codes.js';
+import { reasonText, isAuthorizationFailure, type PacketKind } from '../core/reason-codes.js';
 import type { AuthMode } from './types.js';
 
 export type Operation = 'connect' | 'subscribe' | 'publish';

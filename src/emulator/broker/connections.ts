@@ -1,0 +1,48 @@
+/**
+ * The connections admitted and still open: found by their aedes client (its
+ * socket or stream) and by certificate, so a certificate leaving ACTIVE
+ * closes its live connections at once.
+ */
+import type { PrincipalKey } from '../arns.js';
+import type { BrokerConnection } from './connection.js';
+import type { Client } from './engine.js';
+
+export class Connections {
+  private readonly byStream = new WeakMap<object, BrokerConnection>();
+  private readonly live = new Set<BrokerConnection>();
+  private readonly byCertificate = new Map<PrincipalKey, Set<BrokerConnection>>();
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  of(client: Client): BrokerConnection | undefined {
+    return this.byStream.get(client.conn);
+  }
+
+  add(c: BrokerConnection): void {
+    this.byStream.set(c.conn, c);
+    this.live.add(c);
+    const key = this.certificateKey(c);
+    if (!key) return;
+    let set = this.byCertificate.get(key);
+    if (!set) this.byCertificate.set(key, (set = new Set()));
+    set.add(c);
+  }
+
+  remove(c: BrokerConnection): void {
+    this.live.delete(c);
+    const key = this.certificateKey(c);
+    const set = key ? this.byCertificate.get(key) : undefined;
+    set?.delete(c);
+    if (key && set?.size === 0) this.byCertificate.delete(key);
+  }
+
+  withCertificate(key: PrincipalKey): BrokerConnection[] {
+    return [...(this.byCertificate.get(key) ?? [])];
+  }
+
+  private certificateKey(c: BrokerConnection): PrincipalKey | undefined {
+    return c.principal.kind === 'certificate' ? c.principal.key : undefined;
+  }
+}
