@@ -177,6 +177,7 @@ async function startMqttEngine(options: BrokerOptions, connections: Connections,
     sessions,
     shared,
     flow,
+    admitted: (c) => connections.claim(c),
   });
   const { deliverShared: _deliverShared, ...aedesHooks } = hooks;
   const aedes = (engine = await startEngine({
@@ -203,9 +204,7 @@ function followEngine(aedes: Aedes, connections: Connections, sessions: SessionS
   aedes.on('clientDisconnect', (client) => {
     if (!client.clean) sessions.disconnected(client.id, client.version === 5 ? client.sessionExpiryInterval : undefined);
     const c = connections.of(client);
-    if (!c) return;
-    if (client.disconnectReasonCode === ReasonCode.SessionTakenOver) c.ending('DUPLICATE_CLIENTID');
-    if (!aedes.closed) events.disconnected(c);
+    if (c && !aedes.closed) events.disconnected(c);
   });
   aedes.on('keepaliveTimeout', (client) => connections.of(client)?.ending('MQTT_KEEP_ALIVE_TIMEOUT'));
   aedes.on('subscribe', (subs, client) => {

@@ -20,6 +20,8 @@ export interface ConnectDeps {
   resources: Resources;
   /** Will messages admitted at CONNECT: authorizePublish knows a Will when it fires by its packet. */
   wills: WeakSet<object>;
+  /** The connection is admitted under its client id (an older one with the same id is taken over). */
+  admitted(c: BrokerConnection): void;
 }
 
 /** MQTT 3.1 CONNACK return code 1: unacceptable protocol version. */
@@ -105,6 +107,7 @@ export function createConnectHook(deps: ConnectDeps) {
       if (will.retain && !c.check('iot:RetainPublish', topic, willOutcome)) return refused(ReasonCode.NotAuthorized, `the retained Will: ${c.whyDenied('iot:RetainPublish', topic)}`);
       deps.wills.add(will);
     }
+    deps.admitted(c);
     done(null, true);
   };
 }

@@ -21,6 +21,8 @@ export interface HookDeps {
   sessions: SubscribeDeps['sessions'] & PublishDeps['sessions'];
   shared: SubscribeDeps['shared'];
   flow?: PublishDeps['flow'];
+  /** A CONNECT was accepted (see connect.ts). */
+  admitted(c: BrokerConnection): void;
 }
 
 /** Identity was settled before MQTT started (certificate or SigV4); the username carries no credentials here. */
