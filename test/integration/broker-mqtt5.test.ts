@@ -160,6 +160,16 @@ describe('PUBLISH', () => {
     await closed(client);
   });
 
+  it('a packet declaring more than 146 KiB gets DISCONNECT 0x95 as soon as its header is read', async () => {
+    const client = await connect5();
+    const gone = disconnectPacket(client);
+    client.publish('huge/t', Buffer.alloc(400 * 1024), { qos: 0 });
+    expect((await gone).reasonCode).toBe(0x95);
+    await closed(client);
+    const e = await t.event((e) => e.event === 'refused' && /declares 40\d+ bytes/.test(e.reason));
+    expect(e.outcome).toBe('DISCONNECT packet too large (0x95), connection closed as soon as the header was read');
+  });
+
   it('user properties, content type, payload format, response topic and correlation data reach MQTT 5 subscribers; a 3.1.1 subscriber gets the message', async () => {
     const sub5 = await connect5();
     const sub3 = await connectTls(t, device);

@@ -61,6 +61,8 @@ export class BrokerConnection {
   serverKeepAlive: number | undefined;
   /** Why the connection ended (or will end), once known; CONNECTION_LOST otherwise. */
   endReason: DisconnectReason | undefined;
+  /** The broker has sent DISCONNECT: what the client still sends is not read. */
+  disconnecting = false;
   /** MQTT 5: QoS 1 PUBLISHes received and not acknowledged yet (Receive Maximum). */
   inflight = 0;
   /** MQTT 5: PUBACK reason codes other than aedes's 0x87, by packet id (see protocol.ts). */

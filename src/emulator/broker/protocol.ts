@@ -36,6 +36,8 @@ export function speakAwsMqtt(c: BrokerConnection, client: Client, resources: Res
 // ------------------------------------------------------------------------ in
 
 function inbound(c: BrokerConnection, client: Client, resources: Resources, packet: AnyPacket): boolean {
+  // Packets that arrive after the broker sent DISCONNECT are not read.
+  if (c.disconnecting) return false;
   switch (packet.cmd) {
     case 'connect':
       c.protocolVersion = packet.protocolVersion as number;
@@ -61,6 +63,7 @@ function inbound(c: BrokerConnection, client: Client, resources: Resources, pack
 function disconnect(c: BrokerConnection, client: Client, code: number, reason: string, extra: Partial<AuthLogEvent> = {}): false {
   c.refuse(reason, `DISCONNECT ${reasonText(code, 'DISCONNECT')}, connection closed`, extra);
   c.ending('CLIENT_ERROR');
+  c.disconnecting = true;
   client.disconnect({ reasonCode: code, properties: { reasonString: reason } });
   return false;
 }
