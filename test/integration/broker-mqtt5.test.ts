@@ -279,7 +279,7 @@ describe('publishAs: the way in for messages authorized elsewhere (the HTTPS dat
     await subscribe(noReceive, topic);
     const missed = collect(noReceive);
     const got = nextMessage(sub, topic);
-    await t.emulator.broker.publishAs(publisher, {
+    await t.emulator.testHooks.publishAs(publisher, {
       topic,
       payload: Buffer.from('from http'),
       qos: 1,

@@ -6,7 +6,6 @@
  * writes. A store resolves once it is on disk, before the message is forwarded.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { writeFileAtomic } from '../../io/files.js';
 import { unreadableDataFile } from '../datadir.js';
 import { GroupCommit, removeStaleTempFiles } from '../store/persistence.js';
