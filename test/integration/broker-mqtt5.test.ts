@@ -1,4 +1,7 @@
 /** MQTT 5 on the local IoT Core as AWS IoT Core speaks it: CONNACK properties, reason codes, properties forwarded, limits. MQTT.js v5 is the independent client. */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import type { IConnackPacket, IDisconnectPacket, MqttClient } from 'mqtt';
@@ -226,6 +229,27 @@ describe('PUBLISH', () => {
     await end(pub, sub);
   });
 
+  it('policy variables work as on MQTT 3.1.1: ${iot:ClientId} in a resource', async () => {
+    const own = await createDevice(t, { policy: doc(allow('iot:Connect', '*'), allow('iot:Publish', `${ARN}:topic/own/\${iot:ClientId}/*`)) });
+    const clientId = unique('vars5');
+    const client = await connect5(own, { clientId });
+    await client.publishAsync(`own/${clientId}/t`, 'mine', { qos: 1 });
+    const err = (await client.publishAsync('own/somebody-else/t', 'theirs', { qos: 1 }).catch((e: Error & { code?: number }) => e)) as { code?: number };
+    expect(err.code).toBe(0x87);
+    await end(client);
+  });
+
+  it('a message expiry above 7 days is lowered to 7 days', async () => {
+    const topic = unique('expiry');
+    const sub = await connect5();
+    await subscribe(sub, topic);
+    const got = nextMessage(sub, topic);
+    const pub = await connect5();
+    await pub.publishAsync(topic, 'x', { qos: 1, properties: { messageExpiryInterval: 30 * 24 * 3600 } });
+    expect((await got).packet.properties?.messageExpiryInterval).toBe(7 * 24 * 3600);
+    await end(sub, pub);
+  });
+
   it('a QoS 1 message queued for an offline MQTT 5 session carries the time it has left', async () => {
     const clientId = unique('offline5');
     const first = await connect5(device, { clientId, clean: false, properties: { sessionExpiryInterval: 300 } });
@@ -298,5 +322,41 @@ describe('publishAs: the way in for messages authorized elsewhere (the HTTPS dat
     await subscribe(later, topic);
     expect((await retained).packet.retain).toBe(true);
     await end(sub, noReceive, later);
+  });
+});
+
+describe('MQTT 5 state across a restart', () => {
+  it("a retained message's properties and expiry, and a queued message's, survive a restart of the local IoT Core", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'iotctl-mqtt5-'));
+    const first = await startBrokerTest({ ephemeral: false, dataDir });
+    const d = await createDevice(first, { policy: ALLOW_ALL_MQTT });
+    const clientId = unique('restart5');
+    const away = await connectTls(first, d, { ...v5, clientId, clean: false, properties: { sessionExpiryInterval: 600 } });
+    await subscribe(away, `${clientId}/in`);
+    await end(away);
+    const pub = await connectTls(first, d, v5);
+    await pub.publishAsync('kept5/config', 'cfg', { qos: 1, retain: true, properties: { userProperties: { v: '2' }, messageExpiryInterval: 600 } });
+    await pub.publishAsync(`${clientId}/in`, 'queued', { qos: 1, properties: { correlationData: Buffer.from('c1'), messageExpiryInterval: 600 } });
+    await end(pub);
+    await first.close();
+
+    const second = await startBrokerTest({ ephemeral: false, dataDir });
+    try {
+      const back = tlsClient(second, d, { ...v5, clientId, clean: false, properties: { sessionExpiryInterval: 600 } });
+      const queued = nextMessage(back, `${clientId}/in`);
+      expect((await connack(back)).sessionPresent).toBe(true);
+      const q = await queued;
+      expect(Buffer.from(q.packet.properties!.correlationData!).toString()).toBe('c1');
+      expect(q.packet.properties?.messageExpiryInterval).toBeLessThanOrEqual(600);
+      const retained = nextMessage(back, 'kept5/config');
+      await subscribe(back, 'kept5/config');
+      const r = await retained;
+      expect(r.packet.retain).toBe(true);
+      expect(r.packet.properties?.userProperties).toEqual({ v: '2' });
+      expect(r.packet.properties?.messageExpiryInterval).toBeLessThanOrEqual(600);
+      await end(back);
+    } finally {
+      await second.close();
+    }
   });
 });
