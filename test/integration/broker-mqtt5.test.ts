@@ -275,7 +275,7 @@ describe('SUBSCRIBE', () => {
     // (MQTT.js checks MQTT's own filter rules, so these break only AWS's: 8 levels, reserved $ topics.)
     expect(await subscribe(client, ['ok/a', 'secret/b', 'a/b/c/d/e/f/g/h/i', 'ok/a'], 1)).toEqual([1, 0x87, 0x8f, 1]);
     // aedes answers filters in object key order: a numeric filter would come first.
-    expect(await subscribe(client, ['ok/z', '1', 'secret/c'], 0)).toEqual([0, 0, 0x87]);
+    expect(await subscribe(client, ['ok/z', '2'], 0)).toEqual([0, 0x87]);
     expect(await subscribe(client, ['$other/x', '$share/g'], 1)).toEqual([0x8f, 0x8f]);
     const e = await t.event((e) => e.event === 'denied' && e.resource === `${ARN}:topicfilter/secret/b`);
     expect(e.outcome).toBe('SUBACK 0x87 (not authorized) for this filter');
