@@ -4,62 +4,18 @@
  * -d) and paho-mqtt with protocol=MQTTv5 (Debian python3-paho-mqtt, run by
  * /usr/bin/python3), with device folders made by `iotctl provision`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttachPolicyCommand, CreatePolicyCommand } from '@aws-sdk/client-iot';
-import mqtt, { type MqttClient } from 'mqtt';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { runCli } from '../helpers/cli.js';
+import type { MqttClient } from 'mqtt';
 import { iotClient } from '../helpers/emulator.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
+import { MOSQUITTO_PUB, MOSQUITTO_SUB, PYTHON, STDBUF, peer, peersInstalled, provisionFolder, rootApp, type Folder, type Run } from '../helpers/peers.js';
 
-const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
-const MOSQUITTO_SUB = '/usr/bin/mosquitto_sub';
-const PYTHON = '/usr/bin/python3';
-const STDBUF = '/usr/bin/stdbuf';
-const available = [MOSQUITTO_PUB, MOSQUITTO_SUB, PYTHON, STDBUF].every((f) => existsSync(f));
+const available = peersInstalled();
 if (!available) console.warn('skipping the MQTT 5 interop tests: install mosquitto-clients and python3-paho-mqtt (CI does)');
-
-interface Folder {
-  thingName: string;
-  dir: string;
-  port: number;
-  certificateArn: string;
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a peer asynchronously (the broker shares this event loop); `onLine` sees stdout as it comes. */
-function peer(file: string, args: string[], options: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      pending += d;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const l of lines) options.onLine?.(l);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const tls = (f: Folder, clientId = f.thingName) => ['-V', '5', '--cafile', path.join(f.dir, 'root-ca.pem'), '--cert', path.join(f.dir, 'certificate.pem'), '--key', path.join(f.dir, 'private.key'), '-h', '127.0.0.1', '-p', String(f.port), '-i', clientId];
 
@@ -103,35 +59,18 @@ let work: string;
 let lamp: Folder;
 let app: MqttClient;
 
-async function provision(thingName: string): Promise<Folder> {
-  const dir = path.join(work, thingName);
-  const r = await runCli(['provision', thingName, '--yes', '--json', '--out-dir', dir], { env: local.env });
-  if (r.code !== 0) throw new Error(`provision ${thingName} failed: ${r.stderr}`);
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'device.json'), 'utf8'));
-  return { thingName, dir, port: manifest.port, certificateArn: manifest.certificateArn };
-}
-
-/** An "app" over SigV4 WebSockets with the root key (allowed everything), MQTT 5, to send. */
-async function rootApp(): Promise<MqttClient> {
-  const { port } = local.emulator.endpoints.ws;
-  const signer = new SignatureV4({ service: 'iotdevicegateway', region: 'us-east-1', credentials: local.emulator.credentials, sha256: Sha256 });
-  const signed = await signer.presign({ method: 'GET', protocol: 'wss:', hostname: '127.0.0.1', port, path: '/mqtt', query: {}, headers: { host: `127.0.0.1:${port}` } }, { expiresIn: 300 });
-  const query = new URLSearchParams(signed.query as Record<string, string>).toString();
-  return mqtt.connectAsync(`wss://127.0.0.1:${port}/mqtt?${query}`, { ca: readFileSync(local.emulator.endpoints.caFile), reconnectPeriod: 0, clientId: 'interop5-app', protocolVersion: 5 });
-}
-
 beforeAll(async () => {
   if (!available) return;
   local = await startLocalIot();
   work = mkdtempSync(path.join(os.tmpdir(), 'iotctl-peers5-'));
-  lamp = await provision('lamp-5');
+  lamp = await provisionFolder(local, work, 'lamp-5');
   // The device template grants its own topics; the shared subscription needs iot:Subscribe on the filter as sent.
   const iot = iotClient(local.emulator);
   const shared = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'arn:aws:iot:*:*:topicfilter/$share/workers/things/lamp-5/*' }] };
   await iot.send(new CreatePolicyCommand({ policyName: 'lamp-5-shared', policyDocument: JSON.stringify(shared) }));
   await iot.send(new AttachPolicyCommand({ policyName: 'lamp-5-shared', target: lamp.certificateArn }));
   iot.destroy();
-  app = await rootApp();
+  app = await rootApp(local, { clientId: 'interop5-app', protocolVersion: 5 });
 });
 afterAll(async () => {
   if (!available) return;
