@@ -96,13 +96,13 @@ const ROUTER_CONCURRENCY = 1000;
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const connections = new Connections();
   const sessions = await openSessions(options, connections);
-  const { aedes, flow } = await startMqttEngine(options, connections, sessions);
+  const { aedes, flow, shared } = await startMqttEngine(options, connections, sessions);
   const events = new LifecycleEvents((topic, payload) => {
     if (!aedes.closed) aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => {});
   }, options.now);
-  followEngine(aedes, connections, sessions, events, options.logError);
+  followEngine(aedes, connections, sessions, shared, events, options.logError);
   const registry = followRegistry(options, connections);
-  const admit = admission(options, aedes, connections, registry);
+  const admit = admission(options, aedes, connections, shared, registry);
   const listeners = createListeners(options, admit);
 
   let closing: Promise<void> | undefined;
@@ -195,7 +195,14 @@ async function startMqttEngine(options: BrokerOptions, connections: Connections,
 }
 
 /** What the broker follows of aedes: sessions coming and going, lifecycle events, subscriptions ended. */
-function followEngine(aedes: Aedes, connections: Connections, sessions: SessionStore, events: LifecycleEvents, logError?: (message: string, err: unknown) => void): void {
+function followEngine(
+  aedes: Aedes,
+  connections: Connections,
+  sessions: SessionStore,
+  shared: SharedSubscriptions<BrokerConnection>,
+  events: LifecycleEvents,
+  logError?: (message: string, err: unknown) => void,
+): void {
   aedes.on('client', (client) => sessions.connected(client.id));
   aedes.on('connackSent', (connack: { reasonCode?: number; returnCode?: number }, client: Client) => {
     const c = connections.of(client);
@@ -214,7 +221,10 @@ function followEngine(aedes: Aedes, connections: Connections, sessions: SessionS
   aedes.on('unsubscribe', (filters, client) => {
     const c = connections.of(client);
     if (!c) return;
-    for (const f of filters) if (!isSharedKey(f)) c.revoked(f);
+    for (const f of filters) {
+      if (isSharedKey(f)) shared.leave(c, f);
+      else c.revoked(f);
+    }
     // aedes also "unsubscribes" a closing client from everything: that is no UNSUBSCRIBE.
     if (!client.closed) events.subscriptions(c, 'unsubscribed', filters.map(filterAsSent));
   });
@@ -281,7 +291,7 @@ function followRegistry(options: BrokerOptions, connections: Connections) {
 type Admit = (conn: Duplex, transport: Transport, principal: Principal, sourceIp: string | undefined, domainName: string | undefined, req?: IncomingMessage) => void;
 
 /** Admits an authenticated connection: its policy decisions, its outbound budget, aedes, AWS's protocol rules, and the packet-size guard. */
-function admission(options: BrokerOptions, aedes: Aedes, connections: Connections, registry: ReturnType<typeof followRegistry>): Admit {
+function admission(options: BrokerOptions, aedes: Aedes, connections: Connections, shared: SharedSubscriptions<BrokerConnection>, registry: ReturnType<typeof followRegistry>): Admit {
   const { store, arns, log } = options;
   const resources = new Resources(arns);
   let reportedInternals = false;
@@ -298,7 +308,10 @@ function admission(options: BrokerOptions, aedes: Aedes, connections: Connection
     );
     const c = new BrokerConnection(conn, transport, authority, sourceIp, log, arns);
     connections.add(c);
-    conn.once('close', () => connections.remove(c));
+    conn.once('close', () => {
+      connections.remove(c);
+      shared.leaveAll(c);
+    });
     batchWrites(conn);
     c.outbound = new Outbound(conn, options.outboundLimits, options.now, {
       dropped: (queued) =>

@@ -16,6 +16,9 @@ import { EVENTS_PREFIX } from './limits.js';
 
 export type PublishEvent = (topic: string, payload: Buffer) => void;
 
+/** Client ids whose connection count is remembered; past it the least recently connected is forgotten (and counts from 0 again). */
+const MAX_REMEMBERED_CLIENT_IDS = 100_000;
+
 interface Session {
   sessionIdentifier: string;
   versionNumber: number;
@@ -35,7 +38,10 @@ export class LifecycleEvents {
     const clientId = c.clientId;
     if (clientId === undefined) return;
     const versionNumber = this.versions.get(clientId) ?? 0;
+    // Re-inserted, so the map's order is least recently connected first.
+    this.versions.delete(clientId);
     this.versions.set(clientId, versionNumber + 1);
+    if (this.versions.size > MAX_REMEMBERED_CLIENT_IDS) this.versions.delete(this.versions.keys().next().value!);
     const session = { sessionIdentifier: randomUUID(), versionNumber };
     this.sessions.set(c, session);
     this.emit(c, `presence/connected/${clientId}`, {
