@@ -17,7 +17,7 @@ import { EVENTS_PREFIX } from './limits.js';
 export type PublishEvent = (topic: string, payload: Buffer) => void;
 
 /** Client ids whose connection count is remembered; past it the least recently connected is forgotten (and counts from 0 again). */
-const MAX_REMEMBERED_CLIENT_IDS = 100_000;
+const MAX_REMEMBERED_CLIENT_IDS = 10_000;
 
 interface Session {
   sessionIdentifier: string;
