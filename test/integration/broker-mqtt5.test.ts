@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import type { IConnackPacket, IDisconnectPacket, MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import {
   ALLOW_ALL_MQTT,
   closed,
@@ -161,6 +162,21 @@ describe('PUBLISH', () => {
     (client as unknown as { _sendPacket(p: object): void })._sendPacket({ cmd: 'publish', topic: 'q2/t', payload: Buffer.from('x'), qos: 2, messageId: 7, retain: false, dup: false });
     expect((await gone).reasonCode).toBe(0x9b);
     await closed(client);
+  });
+
+  it('a Topic Alias above 8 gets DISCONNECT 0x94; more than 100 QoS 1 PUBLISHes awaiting their PUBACK, DISCONNECT 0x93', async () => {
+    // Written to the socket as a misbehaving client would (MQTT.js itself keeps to CONNACK's limits).
+    const raw = (c: MqttClient, ...packets: object[]) => (c as unknown as { stream: NodeJS.WritableStream }).stream.write(Buffer.concat(packets.map((p) => mqttPacket.generate(p as never, { protocolVersion: 5 }))));
+    const aliasing = await connect5();
+    const aliasGone = disconnectPacket(aliasing);
+    raw(aliasing, { cmd: 'publish', topic: 'alias/t', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: 9 } });
+    expect((await aliasGone).reasonCode).toBe(0x94);
+
+    const flooding = await connect5();
+    const floodGone = disconnectPacket(flooding);
+    raw(flooding, ...Array.from({ length: 101 }, (_, i) => ({ cmd: 'publish', topic: 'flood/t', payload: Buffer.from('x'), qos: 1, messageId: i + 1, retain: false, dup: false })));
+    expect((await floodGone).reasonCode).toBe(0x93);
+    await t.event((e) => e.event === 'refused' && /more than 100 QoS 1 PUBLISHes/.test(e.reason));
   });
 
   it('a packet declaring more than 146 KiB gets DISCONNECT 0x95 as soon as its header is read', async () => {
