@@ -75,31 +75,46 @@ export function normalize(packet: { topic: string; qos: number; retain: boolean;
   if (expiry !== undefined) packet.properties!.messageExpiryInterval = clampMessageExpiry(expiry);
 }
 
+/** What a client sees when its PUBLISH (or Will) is refused with `code`. */
+function refusalOutcome(c: BrokerConnection, packet: PublishPacket, isWill: boolean, code: number): string {
+  if (isWill) return 'Will not published';
+  if (!c.isMqtt5) return CLOSED;
+  return packet.qos > 0 ? `PUBACK ${reasonText(code, 'PUBACK')}` : 'QoS 0 message dropped';
+}
+
 export function createPublishHook(deps: PublishDeps) {
   const { resources } = deps;
+
+  /** Refuses after the reason was logged. aedes answers MQTT 5 with PUBACK 0x87; another code is put in by the outgoing rewrite (protocol.ts). */
+  function refused(c: BrokerConnection, packet: PublishPacket, code: number, reason: string, done: (error?: Error | null) => void): void {
+    if (c.isMqtt5 && packet.qos > 0 && code !== ReasonCode.NotAuthorized && packet.messageId !== undefined) c.pubackCodes.set(packet.messageId, code);
+    done(refusal(reason));
+  }
+
+  /** Whether `action` is allowed; a denial is logged and refused. Only a denial builds its texts: this runs for every message. */
+  function allowed(c: BrokerConnection, packet: PublishPacket, isWill: boolean, action: string, topic: string, done: (error?: Error | null) => void): boolean {
+    if (c.authority.allowed(action, topic)) return true;
+    c.check(action, topic, refusalOutcome(c, packet, isWill, ReasonCode.NotAuthorized));
+    refused(c, packet, ReasonCode.NotAuthorized, c.whyDenied(action, topic), done);
+    return false;
+  }
 
   return function authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
     const c = client ? deps.connectionOf(client) : undefined;
     if (!c || !client) return done(refusal('no connection'));
     const isWill = deps.wills.has(packet);
-    const outcome = (code: number) => (isWill ? 'Will not published' : !c.isMqtt5 ? CLOSED : packet.qos > 0 ? `PUBACK ${reasonText(code, 'PUBACK')}` : 'QoS 0 message dropped');
-    /** aedes answers an MQTT 5 refusal with PUBACK 0x87; another code is put in by the outgoing rewrite (protocol.ts). */
-    const refused = (code: number, reason: string) => {
-      if (c.isMqtt5 && packet.qos > 0 && code !== ReasonCode.NotAuthorized && packet.messageId !== undefined) c.pubackCodes.set(packet.messageId, code);
-      return done(refusal(reason));
-    };
     const problem = messageProblem(packet);
     if (problem) {
-      c.refuse(problem.reason, outcome(problem.code), { action: 'iot:Publish', resource: resources.topic(packet.topic) });
-      return refused(problem.code, problem.reason);
+      c.refuse(problem.reason, refusalOutcome(c, packet, isWill, problem.code), { action: 'iot:Publish', resource: resources.topic(packet.topic) });
+      return refused(c, packet, problem.code, problem.reason, done);
     }
     normalize(packet);
     const topic = resources.topic(packet.topic);
-    const denied = ReasonCode.NotAuthorized;
-    if (!c.check('iot:Publish', topic, outcome(denied))) return refused(denied, c.whyDenied('iot:Publish', topic));
-    if (packet.retain && !c.check('iot:RetainPublish', topic, outcome(denied))) return refused(denied, c.whyDenied('iot:RetainPublish', topic));
+    if (!allowed(c, packet, isWill, 'iot:Publish', topic, done)) return;
+    if (packet.retain && !allowed(c, packet, isWill, 'iot:RetainPublish', topic, done)) return;
     if (isWill) return done(null);
-    const proceed = () => (deps.flow ? deps.flow.admit(() => done(null)) : done(null));
+    // done() without an argument is aedes's "go on".
+    const proceed = (): void => (deps.flow ? deps.flow.admit(done) : done());
     if (packet.qos === 0) return proceed();
     deps.sessions.prepare(packet as { topic: string; payload: Buffer; qos: number }).then(proceed, (err: unknown) => done(err as Error));
   };
