@@ -85,7 +85,7 @@ describe('denials on the local IoT Core, MQTT 5 (the default): the reason code s
 
   it('sub prints the MQTT 5 properties a message came with in NDJSON', async () => {
     const sub = background(['sub', 'things/pi01/props', '--count', '1', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
-    await sub.ready;
+    await sub.subscribed();
     const pub = await runCli(['pub', 'things/pi01/props', '{"a":1}', '--device', device, '--user-property', 'site=lab', '--content-type', 'application/json', '--message-expiry', '60s'], { env });
     expect(pub.code, pub.stderr).toBe(0);
     const r = await sub.done;
