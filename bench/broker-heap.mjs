@@ -56,9 +56,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       ),
     );
   }
-  const live = emulator.broker.connectionCount();
+  const live = emulator.testHooks.connectionCount();
   for (const s of sockets) s.destroy();
   const m = await settledHeap();
-  console.log(`round ${round}: ${live} connections held; after they closed: heap ${mb(m.heapUsed)} MB (+${mb(m.heapUsed - base.heapUsed)}), rss ${mb(m.rss)} MB, broker connections ${emulator.broker.connectionCount()}`);
+  console.log(`round ${round}: ${live} connections held; after they closed: heap ${mb(m.heapUsed)} MB (+${mb(m.heapUsed - base.heapUsed)}), rss ${mb(m.rss)} MB, broker connections ${emulator.testHooks.connectionCount()}`);
 }
 await emulator.close();

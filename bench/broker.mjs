@@ -2,10 +2,12 @@
 // a stock mosquitto with a TLS listener and require_certificate, in the same
 // run, with the same clients:
 //  1. throughput: mosquitto_pub -l sends N messages of 100 bytes over mutual
-//     TLS at QoS 0 and QoS 1; mosquitto_sub counts what arrives (loss is
-//     counted at the subscriber, not trusted from the publisher);
-//  2. connections: 1,000 concurrent mutual-TLS MQTT clients held, with the
-//     broker's RSS before, while held, and after they leave, twice (flat memory).
+//     TLS at QoS 0 and QoS 1, on MQTT 3.1.1 and on MQTT 5 (-V 5, both
+//     clients); mosquitto_sub counts what arrives (loss is counted at the
+//     subscriber, not trusted from the publisher);
+//  2. connections: 1,000 concurrent mutual-TLS MQTT clients held (MQTT 3.1.1
+//     rounds, then MQTT 5 rounds), with the broker's RSS before, while held,
+//     and after they leave (flat memory).
 // Usage: node bench/broker.mjs [messages=100000] [clients=1000] [rounds=6]   (after npm run build)
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -136,7 +138,7 @@ function canConnect(port) {
 
 // -------------------------------------------------------------- throughput
 
-const tlsArgs = (broker, clientId) => ['--cafile', broker.files.ca, '--cert', broker.files.cert, '--key', broker.files.key, '-h', '127.0.0.1', '-p', String(broker.port), '-i', clientId];
+const tlsArgs = (broker, clientId, version = 4) => [...(version === 5 ? ['-V', '5'] : []), '--cafile', broker.files.ca, '--cert', broker.files.cert, '--key', broker.files.key, '-h', '127.0.0.1', '-p', String(broker.port), '-i', clientId];
 
 function payloadFile() {
   const file = path.join(work, 'lines.txt');
@@ -155,10 +157,10 @@ function payloadFile() {
  * PUBACK makes it send them all; -d also lets us count what it sent and what
  * was acknowledged, so loss is judged against the acknowledged messages.
  */
-async function throughput(broker, qos, input, { holdStdin = false } = {}) {
-  const tag = `${qos}${holdStdin ? 'h' : ''}`;
+async function throughput(broker, qos, input, { holdStdin = false, version = 4 } = {}) {
+  const tag = `${qos}${holdStdin ? 'h' : ''}v${version}`;
   // The subscriber prints one line per message; stdbuf makes that line visible at once (the cue that it is subscribed).
-  const sub = start('/usr/bin/stdbuf', ['-oL', '/usr/bin/mosquitto_sub', ...tlsArgs(broker, `bench-sub-${tag}`), '-t', TOPIC, '-q', String(qos)]);
+  const sub = start('/usr/bin/stdbuf', ['-oL', '/usr/bin/mosquitto_sub', ...tlsArgs(broker, `bench-sub-${tag}`, version), '-t', TOPIC, '-q', String(qos)]);
   let received = 0;
   let probeSeen = false;
   let last = 0;
@@ -175,13 +177,13 @@ async function throughput(broker, qos, input, { holdStdin = false } = {}) {
   });
   // Probe until the subscription is live.
   while (!probeSeen) {
-    const probe = start('/usr/bin/mosquitto_pub', [...tlsArgs(broker, `bench-probe-${tag}`), '-t', TOPIC, '-m', 'probe', '-q', '1']);
+    const probe = start('/usr/bin/mosquitto_pub', [...tlsArgs(broker, `bench-probe-${tag}`, version), '-t', TOPIC, '-m', 'probe', '-q', '1']);
     await exited(probe);
     if (!probeSeen) await new Promise((r) => setTimeout(r, 100));
   }
   const started = performance.now();
   const debug = qos > 0;
-  const pubArgs = [...tlsArgs(broker, `bench-pub-${tag}`), '-t', TOPIC, '-q', String(qos), '-l', ...(debug ? ['-d'] : [])];
+  const pubArgs = [...tlsArgs(broker, `bench-pub-${tag}`, version), '-t', TOPIC, '-q', String(qos), '-l', ...(debug ? ['-d'] : [])];
   const pub = debug ? start('/usr/bin/stdbuf', ['-oL', '/usr/bin/mosquitto_pub', ...pubArgs]) : start('/usr/bin/mosquitto_pub', pubArgs);
   let sent = qos === 0 ? MESSAGES : 0;
   let acked = 0;
@@ -206,21 +208,21 @@ async function throughput(broker, qos, input, { holdStdin = false } = {}) {
   sub.kill('SIGTERM');
   await exited(sub);
   const ms = last - started;
-  return { qos, holdStdin, sent, acked: qos === 0 ? undefined : acked, received, ackedButLost: qos === 0 ? undefined : Math.max(0, acked - received), ms, rate: received / (ms / 1000), pubMs, pubCode };
+  return { qos, holdStdin, version, sent, acked: qos === 0 ? undefined : acked, received, ackedButLost: qos === 0 ? undefined : Math.max(0, acked - received), ms, rate: received / (ms / 1000), pubMs, pubCode };
 }
 
 // ------------------------------------------------------------- connections
 
-/** An MQTT 3.1.1 CONNECT (clean session, keep-alive 300 s), written by hand: the clients cost nothing but their sockets. */
-function connectPacket(clientId) {
+/** A CONNECT (clean session, keep-alive 300 s; MQTT 5 with no properties), written by hand: the clients cost nothing but their sockets. */
+function connectPacket(clientId, version = 4) {
   const id = Buffer.from(clientId);
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x01, 0x2c]);
+  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, version, 0x02, 0x01, 0x2c, ...(version === 5 ? [0x00] : [])]);
   const payload = Buffer.concat([Buffer.from([id.length >> 8, id.length & 0xff]), id]);
   const length = variable.length + payload.length;
   return Buffer.concat([Buffer.from([0x10, length]), variable, payload]);
 }
 
-async function holdClients(broker, round) {
+async function holdClients(broker, round, version = 4) {
   const ca = readFileSync(broker.files.ca);
   const cert = readFileSync(broker.files.cert);
   const key = readFileSync(broker.files.key);
@@ -230,8 +232,9 @@ async function holdClients(broker, round) {
   let accepted = 0;
   const open = (i) =>
     new Promise((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port: broker.port, ca, cert, key, servername: 'localhost' }, () => s.write(connectPacket(`bench-conn-${round}-${i}`)));
+      const s = tls.connect({ host: '127.0.0.1', port: broker.port, ca, cert, key, servername: 'localhost' }, () => s.write(connectPacket(`bench-conn-${version}-${round}-${i}`, version)));
       s.once('data', (d) => {
+        // CONNACK: 3.1.1's return code and MQTT 5's reason code are both the fourth byte.
         if (d[0] === 0x20 && d[3] === 0) accepted++;
         resolve();
       });
@@ -246,7 +249,7 @@ async function holdClients(broker, round) {
   for (const s of sockets) s.destroy();
   await new Promise((r) => setTimeout(r, 2000));
   const after = rssMb(broker.pid);
-  return { round, accepted, connectMs, before, held, after };
+  return { round, version, accepted, connectMs, before, held, after };
 }
 
 // ------------------------------------------------------------------- main
@@ -259,13 +262,16 @@ const brokers = [local, mosquitto];
 const results = Object.fromEntries(brokers.map((b) => [b.name, { runs: [], clients: [] }]));
 
 // Connections first, on fresh brokers: RSS before, with the clients held, and after they left; the rounds show whether it stays flat.
+// Then MQTT 5 clients, half as many rounds, on the same brokers.
 for (const broker of brokers) {
-  for (let round = 1; round <= ROUNDS; round++) {
-    const c = await holdClients(broker, round);
-    results[broker.name].clients.push(c);
-    console.log(
-      `${broker.name.padEnd(42)} ${fmt(CLIENTS)} clients, round ${round}: ${fmt(c.accepted)} accepted in ${fmt(c.connectMs)} ms; RSS ${fmt(c.before, 1)} MB before, ${fmt(c.held, 1)} MB held, ${fmt(c.after, 1)} MB after`,
-    );
+  for (const [version, rounds] of [[4, ROUNDS], [5, Math.max(2, ROUNDS >> 1)]]) {
+    for (let round = 1; round <= rounds; round++) {
+      const c = await holdClients(broker, round, version);
+      results[broker.name].clients.push(c);
+      console.log(
+        `${broker.name.padEnd(42)} ${fmt(CLIENTS)} MQTT ${version === 5 ? '5' : '3.1.1'} clients, round ${round}: ${fmt(c.accepted)} accepted in ${fmt(c.connectMs)} ms; RSS ${fmt(c.before, 1)} MB before, ${fmt(c.held, 1)} MB held, ${fmt(c.after, 1)} MB after`,
+      );
+    }
   }
 }
 
@@ -274,6 +280,8 @@ const RUNS = [
   { qos: 0, holdStdin: false, label: 'QoS 0' },
   { qos: 1, holdStdin: false, label: 'QoS 1, stdin closed at EOF' },
   { qos: 1, holdStdin: true, label: 'QoS 1, stdin held until all PUBACKs' },
+  { qos: 0, holdStdin: false, version: 5, label: 'MQTT 5, QoS 0' },
+  { qos: 1, holdStdin: true, version: 5, label: 'MQTT 5, QoS 1, stdin held' },
 ];
 for (const run of RUNS) {
   for (const broker of brokers) {

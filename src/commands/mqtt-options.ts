@@ -39,7 +39,7 @@ export function addConnectionOptions<Args extends unknown[], Opts extends Option
   const endpoint = endpointOptions(cmd, "port (default: the profile's mqtt-port/ws-port, else 8883 for mtls, 443 for sigv4; with --http: https-port, else 8443 for mtls, 443 for sigv4)");
   return connectTimeoutOption(
     authOptions(endpoint.option('--client-id <id>', "MQTT client id (default: the device's (its thing name; sub and tail add -sub-/-tail-<random>), the Cognito identity id, else iotctl-<random>)"))
-      .option('--mqtt <version>', 'MQTT version: 5 or 3 (3.1.1); default 5, and 3 for the local IoT Core')
+      .option('--mqtt <version>', 'MQTT version: 5 (the default) or 3 (3.1.1)')
       .option('--driver <name>', "MQTT client library: crt (AWS IoT Device SDK) or js (MQTT.js); default: the profile's driver, else crt where aws-crt loads (not on 32-bit ARM), else js"),
   );
 }

@@ -53,7 +53,7 @@ export default defineCommand({
     'seq 100 | iotctl pub --device ./pi01 --lines --spool ./spool things/pi01/seq',
     "printf 'things/pi01/temp\\t21.5\\n' | iotctl pub --device ./pi01 --lines --line-format tsv --spool ./spool --heartbeat 1m --heartbeat-topic things/pi01/status",
     'iotctl pub --auth sigv4 --file pi01/device.json --qos 1 --retain devices/pi01/manifest',
-    "iotctl pub --auth sigv4 --mqtt 5 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'   # needs AWS: the local IoT Core speaks MQTT 3.1.1",
+    "iotctl pub --auth sigv4 --user-property source=cli --content-type application/json cmd/pi01 '{\"op\": \"reboot\"}'",
     'iotctl --profile local pub --auth sigv4 --json test/hello hi',
     `iotctl pub --http --auth sigv4 --retain sensors/demo/config '{"interval": 60}'`,
     "iotctl pub --http --auth sigv4 --retain sensors/demo/config ''   # an empty retained message clears it",
@@ -179,7 +179,7 @@ function checkHttpFlags(o: PubOptions): void {
 async function mqttSpec(ctx: Context, o: PubOptions, hasProperties: boolean, keepAliveSeconds?: number): Promise<ConnectionSpec> {
   const spec = await resolveFromContext(ctx, o, { role: 'pub', keepAliveSeconds });
   if (hasProperties && spec.mqtt !== 5) {
-    throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'pass --mqtt 5, or --http (the local IoT Core speaks MQTT 3.1.1 only)');
+    throw usageError('MQTT5_REQUIRED', 'User properties, content type, response topic, correlation data and message expiry need MQTT 5.', 'leave out --mqtt 3 (MQTT 5 is the default), or use --http');
   }
   return spec;
 }

@@ -1,8 +1,10 @@
 /**
- * The story `iotctl demo` tells, as checks against a real local IoT Core:
- * a device provisioned and talking; the home policies (Alice and Bob share
- * home 123_aws_ave, Chuck is refused there); and a Cognito user from guest
- * access, through "denied until registered", to connected.
+ * The story `iotctl demo` tells, as checks against a real local IoT Core,
+ * over MQTT 5 (refusals come with AWS's reason codes) but for one step that
+ * shows how MQTT 3.1.1 is refused (the connection dropped): a device
+ * provisioned and talking; the home policies (Alice and Bob share home
+ * 123_aws_ave, Chuck is refused there); and a Cognito user from guest access,
+ * through "denied until registered", to connected.
  */
 import { attempt, brokerReason, nextMessage, type Check } from './checks.js';
 import type { World } from './world.js';
@@ -56,10 +58,21 @@ async function deviceChapter(world: World, n: Narrator, checks: Check[]): Promis
     world,
     n,
     checks,
-    { chapter, title: 'demo-sensor publishes things/other/temp', expected: 'denied', clientId: 'demo-sensor-pub', action: 'iot:Publish' },
+    { chapter, title: 'demo-sensor publishes things/other/temp (MQTT 5)', expected: 'denied', clientId: 'demo-sensor-pub', action: 'iot:Publish' },
     async () => {
-      // A session of its own, as `iotctl pub` would open: AWS closes the connection of a denied PUBLISH.
+      // A session of its own, as `iotctl pub` would open. MQTT 5: AWS answers with a reason code and keeps the connection.
       const pub = await world.deviceSession(sensor, 'demo-sensor-pub');
+      await pub.publish({ topic: 'things/other/temp', payload: Buffer.from('{"celsius":99}'), qos: 1 });
+    },
+  );
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: 'the same on MQTT 3.1.1: the connection drops', expected: 'denied', clientId: 'demo-sensor-v3', action: 'iot:Publish' },
+    async () => {
+      // MQTT 3.1.1 has no way to say no to a PUBLISH: AWS IoT closes the connection.
+      const pub = await world.deviceSession(sensor, 'demo-sensor-v3', 3);
       await pub.publish({ topic: 'things/other/temp', payload: Buffer.from('{"celsius":99}'), qos: 1 });
     },
   );

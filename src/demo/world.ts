@@ -10,7 +10,7 @@ import type { IoTClient } from '@aws-sdk/client-iot';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import type { Emulator } from '../emulator/index.js';
 import type { AuthLogEvent } from '../emulator/broker/auth-log.js';
-import type { AwsCredentials, ConnectionSpec, MqttSession } from '../mqtt/types.js';
+import type { AwsCredentials, ConnectionSpec, MqttSession, MqttVersion } from '../mqtt/types.js';
 import type { ProvisionResult } from '../identity/provision.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -24,8 +24,8 @@ export interface World {
   /** Broker decisions seen so far (denials, refusals), newest last. */
   authEvents: AuthLogEvent[];
   provision(thingName: string, template: string, params?: Record<string, string>): Promise<ProvisionResult>;
-  /** A mutual-TLS session with a provisioned device's files. */
-  deviceSession(device: ProvisionResult, clientId: string): Promise<MqttSession>;
+  /** A mutual-TLS session with a provisioned device's files (MQTT 5 unless asked for 3.1.1). */
+  deviceSession(device: ProvisionResult, clientId: string, mqtt?: MqttVersion): Promise<MqttSession>;
   /** A SigV4 WebSocket session with temporary (Cognito) credentials. */
   webSocketSession(clientId: string, credentials: AwsCredentials): Promise<MqttSession>;
   close(): Promise<void>;
@@ -63,7 +63,7 @@ export async function createWorld(): Promise<World> {
     sessions.push(session);
     return session;
   };
-  const base = { endpoint: endpoints.dataHost, mqtt: 3 as const, caFile: endpoints.caFile, connectTimeoutMs: CONNECT_TIMEOUT_MS };
+  const base = { endpoint: endpoints.dataHost, mqtt: 5 as MqttVersion, caFile: endpoints.caFile, connectTimeoutMs: CONNECT_TIMEOUT_MS };
 
   return {
     emulator,
@@ -88,8 +88,8 @@ export async function createWorld(): Promise<World> {
         { iot, region: endpoints.region, mqttPort: endpoints.mqtt!.port, rootCa: async () => caPem, step: (_title, work) => work() },
       );
     },
-    deviceSession: (device, clientId) =>
-      open({ ...base, port: endpoints.mqtt!.port, auth: 'mtls', clientId, certFile: device.files.certificate, keyFile: device.files.privateKey, principal: device.certificateArn }),
+    deviceSession: (device, clientId, mqtt = 5) =>
+      open({ ...base, mqtt, port: endpoints.mqtt!.port, auth: 'mtls', clientId, certFile: device.files.certificate, keyFile: device.files.privateKey, principal: device.certificateArn }),
     webSocketSession: (clientId, creds) => open({ ...base, port: endpoints.ws!.port, auth: 'sigv4', clientId, region: endpoints.region, credentials: async () => creds }),
     async close() {
       await Promise.allSettled(sessions.map((s) => s.disconnect()));

@@ -36,7 +36,7 @@ import { StateStore } from './store/state.js';
 import { TokenSigner } from './cognito/tokens.js';
 import { localLoginProvider, localLoginValidator } from './cognito/local-login.js';
 import type { LoginValidators } from './cognito/logins.js';
-import type { CertificateAuthority } from '../pki/ca.js';
+import type { SessionRecord } from './store/model.js';
 import { IotctlError } from '../core/errors.js';
 import { LOCAL_IOT_CORE_SERVICE } from '../core/local.js';
 import { isAccountId } from '../core/aws-ids.js';
@@ -142,27 +142,27 @@ export interface Emulator {
   credentials: AccessKey;
   /** Undefined when ephemeral. */
   dataDir?: string;
-  /**
-   * The registry and its change events. The data plane asks it, per operation:
-   * `store.registry.certificate(id)?.status`, `store.registry.policiesFor(principalKey)`
-   * (default versions of the attached policies), `store.registry.thingsFor(principalKey)`,
-   * `store.registry.session(accessKeyId)`, `store.registry.rolePolicies(roleArn)`;
-   * and listens to `store.changes.on('change', ...)`.
-   */
-  store: StateStore;
-  arns: Arns;
-  ca: CertificateAuthority;
-  /** The data plane's TLS server certificate (SAN: localhost, 127.0.0.1 and the host). */
-  serverCertificate: { certificatePem: string; privateKeyPem: string };
-  /** SigV4 verification against the emulator's known keys (for the WebSocket upgrade). */
-  authenticator: Authenticator;
-  /** The MQTT broker (connection count, persistent sessions). */
-  broker: Broker;
-  /** The HTTPS data plane. */
-  dataPlane: DataPlane;
-  retained: RetainedStore;
-  authLog: AuthLog;
+  /** Stops the listeners; the state stays durable in the data directory. */
   close(): Promise<void>;
+  /** What tests look at that no AWS API shows (see EmulatorTestHooks). */
+  testHooks: EmulatorTestHooks;
+}
+
+/**
+ * For tests only, and not a stable interface: what the local IoT Core knows
+ * that no AWS API shows. Everything AWS shows is asked through the AWS SDK.
+ */
+export interface EmulatorTestHooks {
+  /** MQTT connections admitted and still open. */
+  connectionCount(): number;
+  /** Resolves once every auth-log event so far is in the log file. */
+  flushLog(): Promise<void>;
+  /** Whom temporary credentials were issued to (identity, pool, role), if this local IoT Core issued them. */
+  session(accessKeyId: string): SessionRecord | undefined;
+  /** The things attached to a principal (certificate ARN or Cognito identity id), with the attachment type. */
+  thingsOf(principal: string): { thingName: string; type: string }[];
+  /** The broker's way in for a message authorized elsewhere, as the HTTPS data plane uses it (Broker.publishAs). */
+  publishAs: Broker['publishAs'];
 }
 
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';
@@ -213,7 +213,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const logFile = dataFile(stateDir, 'authLog');
   const authLog = new AuthLog({ file: logFile, onEvent: options.log?.auth, now });
   // Retained messages survive a restart, except in ephemeral mode.
-  const retained = await RetainedStore.open(dataDir ? dataFile(dataDir, 'retained') : undefined);
+  const retained = await RetainedStore.open(dataDir ? dataFile(dataDir, 'retained') : undefined, now);
   const tokenSigner = new TokenSigner(material.tokenKeyPem);
   const ctx: ServiceContext = {
     store,
@@ -376,19 +376,21 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     }
   }
 
+  const data = broker;
   return {
     endpoints,
     credentials: material.root,
     dataDir,
-    store,
-    arns,
-    ca: material.ca,
-    serverCertificate: material.server,
-    authenticator,
-    broker,
-    dataPlane,
-    retained,
-    authLog,
     close,
+    testHooks: {
+      connectionCount: () => data.connectionCount(),
+      flushLog: () => authLog.flush(),
+      session: (accessKeyId) => store.registry.session(accessKeyId),
+      thingsOf: (principal) => {
+        const ref = arns.principal(principal);
+        return ref ? store.registry.thingsFor(ref.key) : [];
+      },
+      publishAs: (origin, message) => data.publishAs(origin, message),
+    },
   };
 }

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, IotctlError, usageError } from '../core/errors.js';
 import { AWS_PUBLISHES_PER_SECOND, isAwsHost, Pacer, paceFor } from '../mqtt/pacing.js';
-import type { MqttSession, PublishProperties, QoS } from '../mqtt/types.js';
+import type { MqttSession, MqttVersion, PublishProperties, QoS } from '../mqtt/types.js';
 import type { DecodedLine } from './line-format.js';
 import { readLineBatches } from './lines.js';
 import { MAX_PAYLOAD_BYTES } from './payload.js';
@@ -67,15 +67,20 @@ export interface PubDeps {
 /** QoS 0 on MQTT 3.1.1, unpaced: make sure the broker has caught up every this many messages. */
 const FLUSH_EVERY = 5000;
 
+/** MQTT 5: unacknowledged QoS 1 messages the server takes (AWS IoT's Receive Maximum; the local IoT Core's too). */
+const MQTT5_RECEIVE_MAXIMUM = 100;
+
 /**
  * Messages in flight at once. AWS IoT allows 100 unacknowledged QoS 1
- * messages per connection. Locally, QoS 1 runs faster with more in flight
+ * messages per connection (on MQTT 5 it disconnects a client with more).
+ * Locally, QoS 1 on MQTT 3.1.1 (and HTTPS) runs faster with more in flight
  * (the broker's acknowledgements take a while under load) and QoS 0 needs
  * fewer (flushes pace it); both sizes keep 1,000,000 lines under 100 MB.
  */
-export function windowFor(host: string, qos: QoS): number {
+export function windowFor(host: string, qos: QoS, version?: MqttVersion): number {
   if (isAwsHost(host)) return AWS_PUBLISHES_PER_SECOND;
-  return qos === 1 ? 384 : 256;
+  if (qos === 1) return version === 5 ? MQTT5_RECEIVE_MAXIMUM : 384;
+  return 256;
 }
 
 /**
@@ -134,7 +139,7 @@ class Publisher {
     private readonly signal: AbortSignal,
   ) {
     this.pacer = new Pacer(paceFor(session.info.endpoint, plan.rate));
-    this.window = windowFor(session.info.endpoint, plan.qos);
+    this.window = windowFor(session.info.endpoint, plan.qos, session.info.version);
     this.flushEvery = plan.qos === 0 && session.info.version === 3 && this.pacer.unlimited ? FLUSH_EVERY : 0;
     ({ qos: this.qos, retain: this.retain, properties: this.properties } = plan);
   }

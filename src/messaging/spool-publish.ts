@@ -191,7 +191,7 @@ export async function runSpooledPub(plan: SpoolPlan, deps: SpoolDeps): Promise<S
       wake.notify();
     });
     pacer ??= new Pacer(paceFor(s.info.endpoint, plan.rate));
-    const window = windowFor(s.info.endpoint, 1);
+    const window = windowFor(s.info.endpoint, 1, s.info.version);
     let inflight = 0;
     const acked = (end: number) => (e?: IotctlError) => {
       inflight--;

@@ -1,13 +1,15 @@
 /**
- * Turning what the device SDK reports into errors a person can act on. AWS IoT
- * on MQTT 3.1.1 answers a denied CONNECT, SUBSCRIBE or PUBLISH by closing the
- * connection, so the best we can say is which operation was most likely
- * denied, for which client id and topic, and which `iotctl policy test`
- * command checks it. Pure: no SDK, no I/O.
+ * Turning what the device SDK reports into errors a person can act on. On
+ * MQTT 5 AWS IoT (and the local IoT Core) says why it refused a CONNECT,
+ * SUBSCRIBE or PUBLISH with a reason code, so the refusal is stated as such
+ * (`refused`). On MQTT 3.1.1 it answers by closing the connection, so the best
+ * we can say is which operation was most likely denied, for which client id
+ * and topic (`likelyDenied`). Either way the error names the `iotctl policy
+ * test` command that checks it. Pure: no SDK, no I/O.
  */
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { iotctlCommand } from '../core/shell.js';
-import { reasonText, isAuthorizationFailure, type PacketKind } from './reason-codes.js';
+import { reasonText, isAuthorizationFailure, type PacketKind } from '../core/reason-codes.js';
 import type { AuthMode } from './types.js';
 
 export type Operation = 'connect' | 'subscribe' | 'publish';
@@ -190,7 +192,7 @@ export function connectFailure(name: string | undefined, message: string, w: Whe
       });
     case 'AWS_ERROR_MQTT5_DECODE_PROTOCOL_ERROR':
     case 'AWS_ERROR_MQTT_PROTOCOL_ERROR':
-      return connection(`The server at ${at(w)} did not answer CONNECT in a way the client understands.`, 'if it speaks only MQTT 3.1.1 (the local IoT Core does), pass --mqtt 3');
+      return connection(`The server at ${at(w)} did not answer CONNECT in a way the client understands.`, 'if the server speaks only MQTT 3.1.1, pass --mqtt 3');
     case 'AWS_AUTH_SIGNING_NO_CREDENTIALS':
     case 'AWS_AUTH_CREDENTIALS_PROVIDER_INVALID_ENVIRONMENT':
       return new IotctlError('NO_CREDENTIALS', 'No AWS credentials to sign the WebSocket connection.', {
@@ -205,7 +207,7 @@ export function connectFailure(name: string | undefined, message: string, w: Whe
 export function unsupportedVersion(w: Where): IotctlError {
   return new IotctlError('MQTT_VERSION_REFUSED', `The server at ${at(w)} does not accept MQTT 5 (CONNACK: unsupported protocol version (0x84)).`, {
     exitCode: ExitCode.CONNECTION,
-    hint: 'pass --mqtt 3 (the local IoT Core speaks MQTT 3.1.1 only)',
+    hint: 'the server speaks MQTT 3.1.1 only: pass --mqtt 3',
   });
 }
 

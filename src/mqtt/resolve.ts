@@ -10,7 +10,6 @@ import { parseDuration } from '../core/duration.js';
 import { checkClientId } from '../core/topic.js';
 import { regionOfIotHost } from '../core/aws-ids.js';
 import type { DeviceFolder } from '../device/folder.js';
-import { isLoopbackHost } from './pacing.js';
 import type { AuthMode, ConnectionSpec, CredentialSource, DriverName, MqttVersion } from './types.js';
 
 /** The connection flags pub, sub and tail share (strings as commander hands them over). */
@@ -128,14 +127,6 @@ export function parseEndpoint(text: string): ParsedEndpoint {
 }
 
 
-function isLocalControlPlane(url: string | undefined): boolean {
-  if (!url) return false;
-  try {
-    return isLoopbackHost(new URL(url).hostname);
-  } catch {
-    return false;
-  }
-}
 
 /** Checks the flags that need no I/O (port, auth, version, timeout, client id): call before anything connects. */
 export function checkConnectionFlags(flags: ConnectionFlags): void {
@@ -214,9 +205,8 @@ export async function resolveConnection(
     ? parsePort(flags.port, '--port')
     : (endpointFlag?.port ?? (endpointSource === 'device' && auth === 'mtls' && !https ? device!.port : settingPort ? parsePort(settingPort, portSetting) : defaultPort));
 
-  const local = isLoopbackHost(endpoint) || isLocalControlPlane(deps.setting('endpoint-url'));
-  // The local IoT Core speaks MQTT 3.1.1 only; AWS IoT speaks both, and 5 gives reason codes.
-  const mqtt: MqttVersion = flags.mqtt ? parseMqttVersion(flags.mqtt) : local ? 3 : 5;
+  // MQTT 5 by default, against AWS IoT and the local IoT Core alike: refusals come with reason codes.
+  const mqtt: MqttVersion = flags.mqtt ? parseMqttVersion(flags.mqtt) : 5;
 
   const spec: ConnectionSpec = {
     endpoint,

@@ -23,7 +23,7 @@ import {
 } from './diagnostics.js';
 import { loadDriver } from './drivers.js';
 import { checkTlsMaterial, type TlsMaterial } from './preflight.js';
-import { isFailure } from './reason-codes.js';
+import { isFailure } from '../core/reason-codes.js';
 import type { ProbeResult } from './tls-probe.js';
 import type { Driver, DriverEvents, DriverFailure } from './driver.js';
 import type { ConnectionSpec, IncomingMessage, MqttSession, OutgoingMessage, QoS, SessionInfo, SessionOptions } from './types.js';

@@ -7,7 +7,6 @@ import { identityCredentials, loginProvider, register, signIn } from './aws.js';
 import { presignUrl } from './sigv4.js';
 import { reasonText } from './reason-codes.js';
 
-const MQTT_VERSION = config.mqttVersion ?? 5;
 const RECONNECT_MS = 3000;
 const $ = (id) => document.getElementById(id);
 const shadowTopic = (suffix) => `$aws/things/${config.lamp}/shadow/${suffix}`;
@@ -56,8 +55,8 @@ async function subscribe(filter) {
     }
   }
   const granted = code < 0x80;
-  showSubscription(filter, granted ? 'granted' : 'denied', granted ? `granted (QoS ${code})` : `denied: ${reasonText(code, MQTT_VERSION)}`);
-  log(`SUBSCRIBE ${filter}: ${granted ? 'granted' : `denied (${reasonText(code, MQTT_VERSION)})`}`);
+  showSubscription(filter, granted ? 'granted' : 'denied', granted ? `granted (QoS ${code})` : `denied: ${reasonText(code)}`);
+  log(`SUBSCRIBE ${filter}: ${granted ? 'granted' : `denied (${reasonText(code)})`}`);
   return granted;
 }
 
@@ -87,7 +86,7 @@ async function setLamp(on) {
     await client.publishAsync(shadowTopic('update'), JSON.stringify({ state: { desired: { on } } }), { qos: 1 });
     $('lamp-result').textContent = `desired ${on ? 'on' : 'off'}: accepted by the broker`;
   } catch (err) {
-    $('lamp-result').textContent = `refused: ${typeof err.code === 'number' ? reasonText(err.code, MQTT_VERSION) : err.message}`;
+    $('lamp-result').textContent = `refused: ${typeof err.code === 'number' ? reasonText(err.code) : err.message}`;
   }
 }
 
@@ -113,12 +112,12 @@ async function connect() {
   const clientId = `${identityId}-web-${Math.random().toString(16).slice(2, 6)}`;
   const url = await presignUrl({ url: config.iotEndpoint, region: config.region, credentials: session.credentials });
   setStatus('connecting', `connecting as ${clientId}…`);
-  const c = mqtt.connect(url, { protocolVersion: MQTT_VERSION === 5 ? 5 : 4, clientId, reconnectPeriod: 0, connectTimeout: 10_000, clean: true });
+  const c = mqtt.connect(url, { protocolVersion: 5, clientId, reconnectPeriod: 0, connectTimeout: 10_000, clean: true });
   client = c;
   c.on('connect', () => void onConnected(c, clientId));
   c.on('message', onMessage);
-  c.on('error', (err) => log(`error: ${typeof err.code === 'number' ? reasonText(err.code, MQTT_VERSION) : err.message}`));
-  c.on('disconnect', (packet) => log(`DISCONNECT from the broker: ${reasonText(packet.reasonCode ?? 0, MQTT_VERSION)}`));
+  c.on('error', (err) => log(`error: ${typeof err.code === 'number' ? reasonText(err.code) : err.message}`));
+  c.on('disconnect', (packet) => log(`DISCONNECT from the broker: ${reasonText(packet.reasonCode ?? 0)}`));
   c.on('close', () => {
     if (client !== c) return;
     setStatus('disconnected', 'disconnected: trying again in a moment (see the log, and iotctl local logs)');

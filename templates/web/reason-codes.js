@@ -1,5 +1,4 @@
-// MQTT reason codes as the page shows them: "0x87 Not authorized".
-// MQTT 3.1.1 has one refusal code in a SUBACK, 0x80 (Failure).
+// MQTT 5 reason codes as the page shows them: "0x87 Not authorized".
 const NAMES = {
   0x00: 'Success',
   0x04: 'Disconnect with Will Message',
@@ -26,7 +25,6 @@ const NAMES = {
 
 const hex = (code) => `0x${code.toString(16).padStart(2, '0').toUpperCase()}`;
 
-export function reasonText(code, mqttVersion = 5) {
-  if (mqttVersion !== 5) return code === 0x80 ? '0x80 Failure (MQTT 3.1.1 says no more)' : hex(code);
+export function reasonText(code) {
   return `${hex(code)} ${NAMES[code] ?? 'unknown reason code'}`;
 }

@@ -76,7 +76,7 @@ describe.skipIf(!browserAvailable)('the web app in Chromium', () => {
     await row('public/#').and(browser.page.locator('[data-result=granted]')).waitFor();
     const refused = row('$aws/things/lamp-1/shadow/update/documents');
     await refused.and(browser.page.locator('[data-result=denied]')).waitFor();
-    expect(await refused.innerText()).toMatch(/denied: 0x80 Failure/);
+    expect(await refused.innerText()).toMatch(/denied: 0x87 Not authorized/);
     expect(await browser.page.locator('#lamp-on').isDisabled()).toBe(true);
   });
 
@@ -137,6 +137,6 @@ describe.skipIf(!browserAvailable)('the web app in Chromium', () => {
     await browser.page.fill('#subscribe input[name=filter]', 'private/#');
     await browser.page.click('#subscribe button[type=submit]');
     await row('private/#').and(browser.page.locator('[data-result=denied]')).waitFor();
-    expect(await row('private/#').innerText()).toMatch(/denied: 0x80 Failure/);
+    expect(await row('private/#').innerText()).toMatch(/denied: 0x87 Not authorized/);
   });
 });

@@ -155,13 +155,6 @@ describe('SigV4 WebSockets', () => {
 });
 
 describe('CONNECT', () => {
-  it('refuses an MQTT 5 client with a CONNACK it can parse (0x84 unsupported protocol version)', async () => {
-    const device = await createDevice(t, { policy: ALLOW_ALL_MQTT });
-    const err = await connectTls(t, device, { protocolVersion: 5 }).catch((e: Error & { code?: number }) => e);
-    expect((err as { code?: number }).code).toBe(132);
-    await t.event((e) => e.event === 'refused' && /MQTT 5 is not supported/.test(e.reason));
-  });
-
   it('refuses MQTT 3.1 with CONNACK 0x01', async () => {
     const device = await createDevice(t, { policy: ALLOW_ALL_MQTT });
     const err = await connectTls(t, device, { protocolVersion: 3, protocolId: 'MQIsdp' }).catch((e: Error & { code?: number }) => e);

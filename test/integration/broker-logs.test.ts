@@ -31,7 +31,7 @@ async function deniedPublish(topic: string): Promise<void> {
   await closed(client);
   await end(client);
   await t.event((e) => e.resource === `${ARN}:topic/${topic}`);
-  await t.emulator.authLog.flush();
+  await t.emulator.testHooks.flushLog();
 }
 
 it('--json prints each event as stored, with the deciding statement; the plain form is one readable line', async () => {

@@ -122,7 +122,7 @@ async function runDocument(doc: Document): Promise<string[]> {
     root,
     env,
     awsEnv: await unreachableAws(),
-    connections: () => world?.emulator.broker.connectionCount() ?? 0,
+    connections: () => world?.emulator.testHooks.connectionCount() ?? 0,
   });
   const report: string[] = [];
   const judge = (o: Outcome) => {

@@ -115,7 +115,7 @@ describe('the unauthenticated flow', () => {
     expect(lifetime).toBeGreaterThan(3590_000);
     expect(lifetime).toBeLessThanOrEqual(3600_000);
 
-    const session = t.emulator.store.registry.session(Credentials!.AccessKeyId!);
+    const session = t.emulator.testHooks.session(Credentials!.AccessKeyId!);
     expect(session).toMatchObject({ identityId: IdentityId, poolId, authenticated: false, roleArn: ROLE('unauth') });
     const inline = await iamClient(t.emulator).send(new GetRolePolicyCommand({ RoleName: 'unauth', PolicyName: 'iotctl' }));
     expect(decodeURIComponent(inline.PolicyDocument!)).toContain('iot:Connect');
@@ -209,7 +209,7 @@ describe('logins', () => {
     expect(bob.IdentityId).not.toBe(a.IdentityId);
 
     const creds = await t.cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId, Logins: logins }));
-    expect(t.emulator.store.registry.session(creds.Credentials!.AccessKeyId!)).toMatchObject({ authenticated: true, roleArn: ROLE('auth') });
+    expect(t.emulator.testHooks.session(creds.Credentials!.AccessKeyId!)).toMatchObject({ authenticated: true, roleArn: ROLE('auth') });
 
     const noLogins = await sdkError(t.cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId })));
     expect(noLogins.name).toBe('NotAuthorizedException');

@@ -170,7 +170,7 @@ describe('mutual TLS: the curl of the AWS docs', () => {
   it('iot:RetainPublish is needed to retain; a retained message is kept, delivered to a later subscriber with RETAIN, and an empty one clears it', async () => {
     const noRetain = await createDevice(t, { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: '*' }] } });
     expect(await publish(noRetain, 'keep/a', 'v1', 'qos=1&retain=true')).toMatchObject({ status: 403, errorType: 'ForbiddenException' });
-    expect(t.emulator.retained.get('keep/a')).toBeUndefined();
+    expect(await call({ method: 'GET', path: '/retainedMessage/keep%2Fa', device: allowAll })).toMatchObject({ status: 404, errorType: 'ResourceNotFoundException' });
 
     expect((await publish(allowAll, 'keep/a', 'v1', 'qos=1&retain=true')).status).toBe(200);
     const late = await connectTls(t, allowAll);
@@ -180,7 +180,7 @@ describe('mutual TLS: the curl of the AWS docs', () => {
     await end(late);
 
     expect((await publish(allowAll, 'keep/a', '', 'retain=true')).status).toBe(200);
-    expect(t.emulator.retained.get('keep/a')).toBeUndefined();
+    expect(await call({ method: 'GET', path: '/retainedMessage/keep%2Fa', device: allowAll })).toMatchObject({ status: 404, errorType: 'ResourceNotFoundException' });
   });
 
   it('a QoS 1 publish is kept for an offline persistent session, as an MQTT one is', async () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
+import { iotClient } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 
@@ -31,7 +33,8 @@ describe('templates/lambda/on-demand-registration', () => {
     const first = await handler(event, {});
     expect(first.statusCode).toBe(200);
     expect(JSON.parse(first.body)).toEqual({ identityId, policyName: 'app-user', alreadyRegistered: false });
-    expect(local.emulator.store.registry.policiesFor(identityId).map((p) => p.policyName)).toEqual(['app-user']);
+    const attached = await iotClient(local.emulator).send(new ListAttachedPoliciesCommand({ target: identityId }));
+    expect(attached.policies?.map((p) => p.policyName)).toEqual(['app-user']);
     const second = await handler({}, { identity: { cognitoIdentityId: identityId } });
     expect(JSON.parse(second.body)).toMatchObject({ alreadyRegistered: true });
   });

@@ -167,9 +167,9 @@ describe('iotctl pub --http', () => {
   it('MQTT 5 properties travel as the HTTP API\'s headers and query (no --mqtt 5 needed)', async () => {
     const r = await cli(['pub', '--http', '--auth', 'sigv4', 'props/a', 'x', '--user-property', 'source=cli', '--content-type', 'application/json', '--correlation-data', 'c1', '--message-expiry', '60s']);
     expect(r.code, r.stderr).toBe(0);
-    const mqtt3 = await cli(['pub', '--auth', 'sigv4', 'props/a', 'x', '--user-property', 'source=cli']);
+    const mqtt3 = await cli(['pub', '--auth', 'sigv4', 'props/a', 'x', '--user-property', 'source=cli', '--mqtt', '3']);
     expect(mqtt3.code).toBe(2);
-    expect(mqtt3.stderr).toMatch(/hint: pass --mqtt 5, or --http/);
+    expect(mqtt3.stderr).toMatch(/hint: leave out --mqtt 3 \(MQTT 5 is the default\), or use --http/);
   });
 
   it.each([

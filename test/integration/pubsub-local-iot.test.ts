@@ -1,10 +1,10 @@
 /**
  * pub, sub and tail against the local IoT Core (createEmulator): a device
  * provisioned with `iotctl provision`, its policy enforced by the broker
- * (MQTT 3.1.1, which answers a denied PUBLISH or CONNECT by closing the
- * connection, as AWS does), SigV4 WebSockets, and DescribeEndpoint discovery.
- * Each denial's hint names an `iotctl policy test` command; running it must
- * say "denied" too.
+ * (MQTT 5 by default, which refuses with reason codes; MQTT 3.1.1, which
+ * answers a denied PUBLISH or CONNECT by closing the connection, as AWS does),
+ * SigV4 WebSockets, and DescribeEndpoint discovery. Each denial's hint names
+ * an `iotctl policy test` command; running it must say "denied" too.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -43,12 +43,12 @@ afterAll(async () => {
 });
 
 describe('a provisioned device on the local IoT Core', () => {
-  it('publishes on its own topics (MQTT 3.1.1 by default, the thing name as client id), and a SigV4 subscriber receives', async () => {
+  it('publishes on its own topics (MQTT 5 by default, the thing name as client id), and a SigV4 subscriber receives', async () => {
     const sub = background(['sub', 'things/pi01/#', '--count', '2', '--qos', '1', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
     await sub.subscribed();
     const pub = await runCli(['--verbose', '--json', 'pub', 'things/pi01/temp', '{"t": {{seq}}}', '--repeat', '2', '--device', device], { env });
     expect(pub.code, pub.stderr).toBe(0);
-    expect(pub.stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1, mtls\) as pi01/);
+    expect(pub.stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 5, mtls\) as pi01/);
     expect(JSON.parse(pub.stdout)).toMatchObject({ published: 2, acknowledged: 2 });
     const r = await sub.done;
     expect(r.code, r.stderr).toBe(0);
@@ -56,9 +56,49 @@ describe('a provisioned device on the local IoT Core', () => {
   });
 });
 
-describe('denials on the local IoT Core', () => {
-  it('a PUBLISH outside the policy: the broker hangs up, and iotctl names iot:Publish on that topic', async () => {
+describe('denials on the local IoT Core, MQTT 5 (the default): the reason code says it', () => {
+  it('a PUBLISH outside the policy: PUBACK 0x87, and iotctl names iot:Publish on that topic', async () => {
     const r = await runCli(['pub', 'other/topic', 'x', '--device', device], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: Publish to "other\/topic" refused \(client id "pi01-pub-[0-9a-f]{4}"\): not authorized \(0x87\): .*\. 1 of 1 message was not acknowledged\./);
+    const check = policyTestArgv(r.stderr);
+    expect(check).toEqual(['policy', 'test', '--device', device, '--action', 'iot:Publish', '--resource', 'other/topic', '--client-id', expect.stringMatching(/^pi01-pub-[0-9a-f]{4}$/)]);
+    expect((await runCli(check, { env })).code).toBe(3);
+  });
+
+  it('a SUBSCRIBE outside the policy: SUBACK 0x87', async () => {
+    const r = await runCli(['sub', 'things/pi01/#', 'secret/#', '--device', device], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: Subscription refused for "secret\/#" \(client id "pi01-sub-[0-9a-f]{4}"\): not authorized \(0x87\)\./);
+    expect((await runCli(policyTestArgv(r.stderr), { env })).code).toBe(3);
+  });
+
+  it('a CONNECT with a client id the policy does not allow: CONNACK 0x87, stated, not guessed', async () => {
+    const r = await runCli(['pub', 'things/pi01/x', 'x', '--device', device, '--client-id', 'not-pi01'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error: The server refused the connection for client id "not-pi01": not authorized \(0x87\)/);
+    expect(r.stderr).not.toMatch(/most likely/);
+    const check = policyTestArgv(r.stderr);
+    expect(check).toContain('iot:Connect');
+    expect((await runCli(check, { env })).code).toBe(3);
+  });
+
+  it('sub prints the MQTT 5 properties a message came with in NDJSON', async () => {
+    const sub = background(['sub', 'things/pi01/props', '--count', '1', '--auth', 'sigv4', '--endpoint', '127.0.0.1']);
+    await sub.subscribed();
+    const pub = await runCli(['pub', 'things/pi01/props', '{"a":1}', '--device', device, '--user-property', 'site=lab', '--content-type', 'application/json', '--message-expiry', '60s'], { env });
+    expect(pub.code, pub.stderr).toBe(0);
+    const r = await sub.done;
+    expect(r.code, r.stderr).toBe(0);
+    const [m] = records(r.stdout);
+    expect(m).toMatchObject({ topic: 'things/pi01/props', payload: { a: 1 }, contentType: 'application/json', userProperties: [{ name: 'site', value: 'lab' }] });
+    expect(m!.messageExpirySeconds).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('denials on the local IoT Core, MQTT 3.1.1 (--mqtt 3): the broker hangs up, as AWS does', () => {
+  it('a PUBLISH outside the policy: the broker hangs up, and iotctl names iot:Publish on that topic', async () => {
+    const r = await runCli(['pub', 'other/topic', 'x', '--device', device, '--mqtt', '3'], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error: The server closed the connection in answer to PUBLISH to "other\/topic" \(\d+ ms later\) instead of acknowledging it: on MQTT 3\.1\.1 that is how AWS IoT refuses it, so iot:Publish on "other\/topic" for client id "pi01-pub-[0-9a-f]{4}" was denied\. 1 of 1 message was not acknowledged\./);
     const check = policyTestArgv(r.stderr);
@@ -68,7 +108,7 @@ describe('denials on the local IoT Core', () => {
   });
 
   it('a retained PUBLISH without iot:RetainPublish: named, with the RetainPublish check', async () => {
-    const r = await runCli(['pub', 'things/pi01/state', 'on', '--retain', '--device', device], { env });
+    const r = await runCli(['pub', 'things/pi01/state', 'on', '--retain', '--device', device, '--mqtt', '3'], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/so iot:Publish \(and iot:RetainPublish\) on "things\/pi01\/state" for client id "pi01-pub-[0-9a-f]{4}" was denied/);
     const check = policyTestArgv(r.stderr);
@@ -77,7 +117,7 @@ describe('denials on the local IoT Core', () => {
   });
 
   it('a SUBSCRIBE outside the policy: "subscription refused" (SUBACK 0x80), never QoS 128', async () => {
-    const r = await runCli(['sub', 'things/pi01/#', 'secret/#', '--device', device], { env });
+    const r = await runCli(['sub', 'things/pi01/#', 'secret/#', '--device', device, '--mqtt', '3'], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error: Subscription refused for "secret\/#" \(client id "pi01-sub-[0-9a-f]{4}"\): the broker returned failure \(0x80\)\./);
     expect(r.stderr).not.toMatch(/128/);
@@ -86,7 +126,7 @@ describe('denials on the local IoT Core', () => {
   });
 
   it('a CONNECT with a client id the policy does not allow: "right after CONNECT"', async () => {
-    const r = await runCli(['pub', 'things/pi01/x', 'x', '--device', device, '--client-id', 'not-pi01'], { env });
+    const r = await runCli(['pub', 'things/pi01/x', 'x', '--device', device, '--client-id', 'not-pi01', '--mqtt', '3'], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error: The server closed the connection in answer to CONNECT: most likely iot:Connect for client id "not-pi01" was denied\./);
     const check = policyTestArgv(r.stderr);
@@ -94,12 +134,6 @@ describe('denials on the local IoT Core', () => {
     expect((await runCli(check, { env })).code).toBe(3);
   });
 
-  it('MQTT 5, which the local IoT Core does not speak, gets a clear answer', async () => {
-    const r = await runCli(['pub', 'things/pi01/x', 'x', '--device', device, '--mqtt', '5'], { env });
-    expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/does not accept MQTT 5 \(CONNACK: unsupported protocol version \(0x84\)\)/);
-    expect(r.stderr).toMatch(/hint: pass --mqtt 3/);
-  });
 });
 
 describe('connections from the profile', () => {
@@ -214,7 +248,7 @@ describe('a local IoT Core that closes the connection on a denied SUBSCRIBE (as 
   });
 
   it('says iot:Subscribe on that filter was denied', async () => {
-    const r = await runCli(['sub', 'things/pi02/#', 'secret/#', '--device', folder], { env: closing.env });
+    const r = await runCli(['sub', 'things/pi02/#', 'secret/#', '--device', folder, '--mqtt', '3'], { env: closing.env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error: The server closed the connection in answer to SUBSCRIBE to "secret\/#" instead of acknowledging it: on MQTT 3\.1\.1 that is how AWS IoT refuses it, so iot:Subscribe on "secret\/#" for client id "pi02-sub-[0-9a-f]{4}" was denied\./);
     expect((await runCli(policyTestArgv(r.stderr), { env: closing.env })).code).toBe(3);

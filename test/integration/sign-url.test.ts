@@ -53,14 +53,14 @@ describe('iotctl sign-url --auth cognito', () => {
     expect(lifetime).toBeGreaterThan(14 * 60_000);
     expect(lifetime).toBeLessThanOrEqual(15 * 60_000);
 
-    const client = await connected(mqtt.connect(signed.url, { ca: local.ca, clientId: signed.clientId, reconnectPeriod: 0, connectTimeout: 5000 }));
+    const client = await connected(mqtt.connect(signed.url, { ca: local.ca, clientId: signed.clientId, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 }));
     expect(await subscribe(client, 'public/#')).toEqual([1]);
     const got = nextMessage(client, 'public/news');
     const pub = await iotctl(['pub', 'public/news', 'from the CLI', '--auth', 'sigv4']);
     expect(pub.code, pub.stderr).toBe(0);
     expect((await got).payload).toBe('from the CLI');
-    // The guest role reads public/ only.
-    expect(await subscribe(client, 'private/#')).toEqual([128]);
+    // The guest role reads public/ only: SUBACK 0x87 Not authorized.
+    expect(await subscribe(client, 'private/#')).toEqual([0x87]);
     await end(client);
   });
 

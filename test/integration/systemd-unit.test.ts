@@ -69,7 +69,7 @@ it("its ExecStart publishes the source's lines through the spool, and exits 0 wh
   const code = await new Promise<number | null>((resolve) => service.on('close', resolve));
   clearTimeout(timer);
   expect(code, stderr).toBe(0);
-  expect(stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1, mtls\) as pi01/);
+  expect(stderr).toMatch(/connecting to 127\.0\.0\.1:\d+ \(MQTT 5, mtls\) as pi01/);
   const got = await sub.done;
   expect(got.code, got.stderr).toBe(0);
   expect(got.stdout.trim().split('\n')).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 1)));

@@ -4,32 +4,18 @@
  * (Debian python3-paho-mqtt, run by /usr/bin/python3, not the pyenv python3 on
  * PATH), with device folders made by `iotctl provision`.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttachPolicyCommand, CreatePolicyCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
-import mqtt, { type MqttClient } from 'mqtt';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { runCli } from '../helpers/cli.js';
-import { peer } from '../helpers/peer.js';
+import type { MqttClient } from 'mqtt';
 import { iotClient } from '../helpers/emulator.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
+import { MOSQUITTO_PUB, MOSQUITTO_SUB, PYTHON, STDBUF, peer, peersInstalled, provisionFolder, rootApp, type Folder } from '../helpers/peers.js';
 
-const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
-const MOSQUITTO_SUB = '/usr/bin/mosquitto_sub';
-const PYTHON = '/usr/bin/python3';
-const STDBUF = '/usr/bin/stdbuf';
-const available = [MOSQUITTO_PUB, MOSQUITTO_SUB, PYTHON, STDBUF].every((f) => existsSync(f));
+const available = peersInstalled();
 if (!available) console.warn('skipping the broker interop tests: install mosquitto-clients and python3-paho-mqtt (CI does)');
-
-interface Folder {
-  thingName: string;
-  dir: string;
-  port: number;
-  certificateId: string;
-}
 
 const tlsArgs = (f: Folder) => ['--cafile', path.join(f.dir, 'root-ca.pem'), '--cert', path.join(f.dir, 'certificate.pem'), '--key', path.join(f.dir, 'private.key'), '-h', '127.0.0.1', '-p', String(f.port), '-i', f.thingName];
 
@@ -74,29 +60,12 @@ let lamp1: Folder;
 let lamp2: Folder;
 let app: MqttClient;
 
-async function provision(thingName: string): Promise<Folder> {
-  const dir = path.join(work, thingName);
-  const r = await runCli(['provision', thingName, '--yes', '--json', '--out-dir', dir], { env: local.env });
-  if (r.code !== 0) throw new Error(`provision ${thingName} failed: ${r.stderr}`);
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'device.json'), 'utf8'));
-  return { thingName, dir, port: manifest.port, certificateId: manifest.certificateId };
-}
-
-/** An "app" over SigV4 WebSockets with the root key (allowed everything), to watch and to send. */
-async function rootApp(): Promise<MqttClient> {
-  const { port } = local.emulator.endpoints.ws;
-  const signer = new SignatureV4({ service: 'iotdevicegateway', region: 'us-east-1', credentials: local.emulator.credentials, sha256: Sha256 });
-  const signed = await signer.presign({ method: 'GET', protocol: 'wss:', hostname: '127.0.0.1', port, path: '/mqtt', query: {}, headers: { host: `127.0.0.1:${port}` } }, { expiresIn: 300 });
-  const query = new URLSearchParams(signed.query as Record<string, string>).toString();
-  return mqtt.connectAsync(`wss://127.0.0.1:${port}/mqtt?${query}`, { ca: readFileSync(local.emulator.endpoints.caFile), reconnectPeriod: 0, clientId: 'interop-app' });
-}
-
 beforeAll(async () => {
   if (!available) return;
   local = await startLocalIot();
   work = mkdtempSync(path.join(os.tmpdir(), 'iotctl-peers-'));
-  [lamp1, lamp2] = [await provision('lamp-1'), await provision('lamp-2')];
-  app = await rootApp();
+  [lamp1, lamp2] = [await provisionFolder(local, work, 'lamp-1'), await provisionFolder(local, work, 'lamp-2')];
+  app = await rootApp(local);
 });
 afterAll(async () => {
   if (!available) return;

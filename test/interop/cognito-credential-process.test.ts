@@ -31,6 +31,6 @@ describe.skipIf(!existsSync(AWS))('credential_process: the AWS CLI v2 takes Cogn
     const creds = JSON.parse(stdout) as { AccessKeyId: string; SessionToken: string };
     expect(creds.AccessKeyId).toMatch(/^ASIA/);
     expect(creds.SessionToken.length).toBeGreaterThan(20);
-    expect(local.emulator.store.registry.session(creds.AccessKeyId)).toBeDefined();
+    expect(local.emulator.testHooks.session(creds.AccessKeyId)).toBeDefined();
   });
 });

@@ -37,6 +37,7 @@ describe('AWS IoT limits for the broker', () => {
     ['a/+/b', /wildcard/],
     ['$SYS/broker', /reserved/],
     ['$other', /reserved/],
+    ['$aws/events/presence/connected/c1', /clients may subscribe to it, not publish/],
   ])('publish topic %j', (topic, problem) => {
     const p = publishTopicProblem(topic);
     if (problem) expect(p).toMatch(problem);
@@ -48,7 +49,11 @@ describe('AWS IoT limits for the broker', () => {
     ['+/b', undefined],
     ['$aws/things/+/shadow/#', undefined],
     ['a/#/b', /last level/],
-    ['$share/g/a/b', /shared subscriptions/],
+    ['$share/g/a/b', undefined],
+    ['$share/g/$aws/events/#', undefined],
+    ['$share/g/$SYS/#', /reserved/],
+    ['$share/g', /\$share\/<name>\/<filter>/],
+    ['$share/a+b/x', /\$share\/<name>\/<filter>/],
     ['$SYS/#', /reserved/],
   ])('subscribe filter %j', (filter, problem) => {
     const p = subscribeFilterProblem(filter);

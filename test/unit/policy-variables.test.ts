@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildVariables, parseTemplate, parseVariableRef, VariableBag, type PolicyContext } from '../../src/core/policy/variables.js';
-import { parseAltNames, parseDistinguishedName } from '../../src/core/policy/certificate.js';
 import { allow, anyArn, check, decision, policy } from '../helpers/policy.js';
 
 const thing = (name: string, extra: Partial<NonNullable<PolicyContext['thing']>> = {}): PolicyContext => ({ clientId: name, thing: { name, ...extra } });
@@ -106,15 +105,20 @@ describe('certificate variables', () => {
     expect(bag.list(parseVariableRef('iot:Certificate.Subject.OrganizationalUnit.List'))).toEqual(['1', '2', '3', '4', '5']);
   });
 
-  it('parses Node subject and subjectAltName text', () => {
-    expect(parseDistinguishedName('C=US\nO=Acme\nOU=eng\nOU=ops\nCN=dev1\nL=Seattle')).toEqual({ Country: ['US'], Organization: ['Acme'], OrganizationalUnit: ['eng', 'ops'], CommonName: ['dev1'] });
-    expect(parseAltNames('DNS:a.example, DNS:b.example, IP Address:10.0.0.1, email:x@y.z, URI:spiffe://x')).toEqual({
-      DNSName: ['a.example', 'b.example'],
-      IPAddress: ['10.0.0.1'],
-      RFC822Name: ['x@y.z'],
-      UniformResourceIdentifier: ['spiffe://x'],
-    });
-    expect(parseAltNames('DNS:"a, b", DNS:c')).toEqual({ DNSName: ['a, b', 'c'] });
+  it('reads a certificate into its facts the one way the broker and policy test share (pki/certificate-facts.ts)', async () => {
+    const { createCertificateAuthority, issueCertificate } = await import('../../src/pki/ca.js');
+    const { generateKeyPair } = await import('../../src/pki/keys.js');
+    const { certificateFacts } = await import('../../src/pki/certificate-facts.js');
+    const ca = await createCertificateAuthority({ subject: 'CN=Test CA, O=Acme' });
+    const pem = await issueCertificate(ca, { publicKey: (await generateKeyPair()).publicKey, subject: 'C=US, O=Acme, OU=eng, OU=ops, CN=dev1', profile: 'server', hosts: ['a.example', '10.0.0.1'], serialNumber: '0a1b2c' });
+    const facts = certificateFacts(pem);
+    expect(facts.subject).toEqual({ Country: ['US'], Organization: ['Acme'], OrganizationalUnit: ['eng', 'ops'], CommonName: ['dev1'] });
+    expect(facts.issuer).toEqual({ Organization: ['Acme'], CommonName: ['Test CA'] });
+    expect(facts.subjectAltNames).toEqual({ DNSName: ['a.example'], IPAddress: ['10.0.0.1'] });
+    expect(facts.serialNumber).toBe('0a1b2c');
+    expect(facts.id).toMatch(/^[0-9a-f]{64}$/);
+    const bag = buildVariables({ certificate: facts });
+    expect(bag.list(parseVariableRef('iot:Certificate.Subject.OrganizationalUnit.List'))).toEqual(['eng', 'ops']);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { Backoff, backoffDelay } from '../../src/mqtt/backoff.js';
 import { Pacer, isAwsHost, isLoopbackHost, paceFor } from '../../src/mqtt/pacing.js';
-import { connackText311, isFailure, reasonText } from '../../src/mqtt/reason-codes.js';
+import { connackText311, isFailure, reasonText } from '../../src/core/reason-codes.js';
 
 describe('durations', () => {
   it.each([

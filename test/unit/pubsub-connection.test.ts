@@ -221,11 +221,12 @@ describe('connection resolution', () => {
     expect(spec).toMatchObject({ endpoint: 'h.example', port: 1883, clientId: 'other', caFile: 'my-ca.pem', mqtt: 3, connectTimeoutMs: 2000 });
   });
 
-  it('uses the profile, and MQTT 3.1.1 for the local IoT Core', async () => {
+  it('uses the profile, and MQTT 5 for the local IoT Core as for AWS (3.1.1 when asked)', async () => {
     const spec = await resolveConnection({ cert: 'c.pem', key: 'k.pem' }, deps({ 'data-endpoint': '127.0.0.1', 'mqtt-port': '4581', 'ca-file': '/l/ca.pem' }));
-    expect(spec).toMatchObject({ endpoint: '127.0.0.1', port: 4581, mqtt: 3, clientId: 'iotctl-r4nd0m', caFile: '/l/ca.pem', certFile: 'c.pem' });
+    expect(spec).toMatchObject({ endpoint: '127.0.0.1', port: 4581, mqtt: 5, clientId: 'iotctl-r4nd0m', caFile: '/l/ca.pem', certFile: 'c.pem' });
     const viaControlPlane = await resolveConnection({ cert: 'c.pem', key: 'k.pem' }, deps({ 'data-endpoint': 'iot.local.test', 'endpoint-url': 'http://127.0.0.1:4580' }));
-    expect(viaControlPlane.mqtt).toBe(3);
+    expect(viaControlPlane.mqtt).toBe(5);
+    expect((await resolveConnection({ cert: 'c.pem', key: 'k.pem', mqtt: '3' }, deps({ 'data-endpoint': '127.0.0.1' }))).mqtt).toBe(3);
   });
 
   it('discovers the endpoint with DescribeEndpoint and caches it when nothing names one', async () => {

@@ -19,7 +19,7 @@ export { iotArn, resourceForAction, resourceTypeFor, parseArn } from './arn.js';
 export type { ArnScope, ArnParts, IotResourceType } from './arn.js';
 export { buildVariables, VariableBag, parseTemplate, parseVariableRef, normalizeKey, isKnownVariable, isThingVariable } from './variables.js';
 export type { PolicyContext, VariableRef } from './variables.js';
-export { parseDistinguishedName, parseAltNames, isSubstitutableCertValue, DN_FIELDS, ALT_NAME_KINDS } from './certificate.js';
+export { isSubstitutableCertValue, DN_FIELDS, ALT_NAME_KINDS } from './certificate.js';
 export type { CertificateFacts, DistinguishedName, AltNames } from './certificate.js';
 export { compileWildcard, wildcardMatches } from './wildcard.js';
 export { parseIp, parseCidr, cidrContains } from './ip.js';

@@ -4,8 +4,8 @@
  * key. Also the rules that turn a principal and its connection into policy
  * variables (which thing is "the connection's thing", the certificate's fields).
  */
-import type { AltNames, CertificateFacts, DistinguishedName, PolicyContext } from '../../core/policy/index.js';
-import { parseCertificate } from '../../pki/certificate.js';
+import type { CertificateFacts, PolicyContext } from '../../core/policy/index.js';
+import { certificateFacts as readFacts } from '../../pki/certificate-facts.js';
 import { certificateKey, type Arns, type PrincipalKey } from '../arns.js';
 import type { ThingRecord } from '../store/model.js';
 import type { Registry } from '../store/registry.js';
@@ -59,23 +59,11 @@ export function principalKey(principal: Principal): PrincipalKey | undefined {
 const factsCache = new Map<string, CertificateFacts>();
 const MAX_CACHED_FACTS = 10_000;
 
-/** iot:Certificate.* facts of a registered certificate (parsed once per certificate). */
+/** iot:Certificate.* facts of a registered certificate (read once per certificate, as `policy test` reads them). */
 export function certificateFacts(certificateId: string, pem: string): CertificateFacts {
   const hit = factsCache.get(certificateId);
   if (hit) return hit;
-  const info = parseCertificate(pem);
-  const alt: AltNames = {};
-  if (info.subjectAltNames.dnsNames.length) alt.DNSName = info.subjectAltNames.dnsNames;
-  if (info.subjectAltNames.ipAddresses.length) alt.IPAddress = info.subjectAltNames.ipAddresses;
-  if (info.subjectAltNames.emails.length) alt.RFC822Name = info.subjectAltNames.emails;
-  if (info.subjectAltNames.uris.length) alt.UniformResourceIdentifier = info.subjectAltNames.uris;
-  const facts: CertificateFacts = {
-    id: certificateId,
-    serialNumber: info.serialNumber,
-    subject: info.subject as DistinguishedName,
-    issuer: info.issuer as DistinguishedName,
-    subjectAltNames: alt,
-  };
+  const facts = readFacts(pem);
   if (factsCache.size >= MAX_CACHED_FACTS) factsCache.clear();
   factsCache.set(certificateId, facts);
   return facts;

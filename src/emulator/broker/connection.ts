@@ -1,7 +1,9 @@
 /**
  * One data-plane connection: who it is (decided before MQTT starts: the
  * client certificate, or the SigV4 signature of the WebSocket upgrade), its
- * policy decisions, and how its denials are logged.
+ * policy decisions, how its denials are logged, and the little MQTT state the
+ * broker keeps beside aedes's (protocol version, what CONNACK must add, why
+ * the connection ended).
  */
 import type { Duplex } from 'node:stream';
 import { topicMatches } from '../../core/topic.js';
@@ -9,9 +11,21 @@ import type { Arns } from '../arns.js';
 import type { Authority } from '../authorization/authority.js';
 import { principalName, type Principal } from '../authorization/principal.js';
 import type { AuthLog, AuthLogEvent } from './auth-log.js';
+import type { Client } from './engine.js';
 import type { Outbound } from './outbound.js';
 
 export type Transport = 'mqtts' | 'wss';
+
+/** Why a connection ended, in AWS's lifecycle-event words (`disconnectReason`). */
+export type DisconnectReason =
+  | 'AUTH_ERROR'
+  | 'CLIENT_ERROR'
+  | 'CLIENT_INITIATED_DISCONNECT'
+  | 'CONNECTION_LOST'
+  | 'DUPLICATE_CLIENTID'
+  | 'MQTT_KEEP_ALIVE_TIMEOUT'
+  | 'SERVER_INITIATED_DISCONNECT'
+  | 'THROTTLED';
 
 let nextId = 1;
 
@@ -37,6 +51,24 @@ export class BrokerConnection {
   clientId: string | undefined;
   /** The CONNECT username without the SDK's `?SDK=...` metrics. */
   username: string | undefined;
+  /** 4 (MQTT 3.1.1) or 5, from the CONNECT packet. */
+  protocolVersion: number | undefined;
+  /** The aedes client serving this connection. */
+  client: Client | undefined;
+  /** MQTT 5: a client id the broker chose (the client sent an empty one), returned in CONNACK. */
+  assignedClientId: string | undefined;
+  /** MQTT 5: the keep-alive the broker uses when it is not the one asked for, returned in CONNACK. */
+  serverKeepAlive: number | undefined;
+  /** Why the connection ended (or will end), once known; CONNECTION_LOST otherwise. */
+  endReason: DisconnectReason | undefined;
+  /** The broker has sent DISCONNECT: what the client still sends is not read. */
+  disconnecting = false;
+  /** MQTT 5: QoS 1 PUBLISHes received and not acknowledged yet (Receive Maximum). */
+  inflight = 0;
+  /** MQTT 5: PUBACK reason codes other than aedes's 0x87, by packet id (see protocol.ts). */
+  readonly pubackCodes = new Map<number, number>();
+  /** SUBACKs to complete, by packet id: per filter as sent, its reason code, or the name aedes knows it by (see protocol.ts). */
+  readonly subacks = new Map<number, ({ code: number } | { filter: string })[]>();
   /** Filters granted on this connection; only consulted when one ends in `/#` (see coveredByFilters). */
   readonly filters = new Set<string>();
   private parentWildcards = 0;
@@ -54,6 +86,15 @@ export class BrokerConnection {
 
   get principal(): Principal {
     return this.authority.principal;
+  }
+
+  get isMqtt5(): boolean {
+    return this.protocolVersion === 5;
+  }
+
+  /** Records why the connection ends; the first reason given wins. */
+  ending(reason: DisconnectReason): void {
+    this.endReason ??= reason;
   }
 
   granted(filter: string): void {
@@ -110,13 +151,18 @@ export class BrokerConnection {
     return false;
   }
 
+  /** The sentence that explains a denial (for an MQTT 5 reason string). */
+  whyDenied(action: string, resource: string): string {
+    return this.authority.report(action, resource).reason;
+  }
+
   /** Logs a broken limit or protocol rule; with `throttle`, repeats within seconds are only counted. */
   refuse(reason: string, outcome: string, extra: Partial<AuthLogEvent> = {}, throttle?: string): void {
     this.log.write({ event: 'refused', ...this.describe(), ...extra, reason, outcome }, throttle === undefined ? undefined : `${this.id}\n${throttle}`);
   }
 
   /** Logs why the connection is being closed from outside (certificate revoked...). */
-  disconnected(reason: string): void {
-    this.log.write({ event: 'disconnected', ...this.describe(), reason, outcome: 'connection closed' });
+  disconnected(reason: string, outcome = 'connection closed'): void {
+    this.log.write({ event: 'disconnected', ...this.describe(), reason, outcome });
   }
 }

@@ -3,7 +3,7 @@
  * the broker enforces them. Each check returns a sentence for the auth log,
  * or undefined when the value is fine.
  */
-import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topic.js';
+import { checkClientId, checkTopicFilter, checkTopicName, parseSharedFilter } from '../../core/topic.js';
 
 /** 128 KB per PUBLISH payload. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
@@ -17,6 +17,20 @@ export const MAX_PACKET_BYTES = 146 * 1024;
 /** Keep-alive bounds in seconds: 0 or above the maximum means the maximum; below the minimum means the minimum. */
 export const KEEPALIVE_MIN_SECONDS = 30;
 export const KEEPALIVE_MAX_SECONDS = 1200;
+
+/** MQTT 5, as AWS IoT Core advertises it in CONNACK: the Maximum Packet Size a client may send (146 KiB, the whole packet). */
+export const MQTT5_MAXIMUM_PACKET_SIZE = 146 * 1024;
+/** MQTT 5: unacknowledged QoS 1 PUBLISHes a client may have in flight (Receive Maximum). */
+export const MQTT5_RECEIVE_MAXIMUM = 100;
+/** MQTT 5: the largest Topic Alias a client may use. */
+export const MQTT5_TOPIC_ALIAS_MAXIMUM = 8;
+/** MQTT 5 Message Expiry Interval: 0 counts as 1 s, and at most 7 days. */
+export const MESSAGE_EXPIRY_MIN_SECONDS = 1;
+export const MESSAGE_EXPIRY_MAX_SECONDS = 7 * 24 * 3600;
+
+export function clampMessageExpiry(seconds: number): number {
+  return Math.min(Math.max(seconds, MESSAGE_EXPIRY_MIN_SECONDS), MESSAGE_EXPIRY_MAX_SECONDS);
+}
 
 export function clampKeepAlive(seconds: number | undefined): number {
   if (!seconds || seconds > KEEPALIVE_MAX_SECONDS) return KEEPALIVE_MAX_SECONDS;
@@ -41,13 +55,22 @@ function reservedProblem(text: string, what: 'topic' | 'topic filter'): string |
   return `the ${what} "${text}" starts with $, which is reserved (only $aws/... topics exist on AWS IoT Core)`;
 }
 
+/** Where AWS IoT Core publishes lifecycle events: clients may subscribe, not publish. */
+export const EVENTS_PREFIX = '$aws/events/';
+
 export function publishTopicProblem(topic: string): string | undefined {
-  return checkTopicName(topic)?.message ?? reservedProblem(topic, 'topic');
+  const problem = checkTopicName(topic)?.message ?? reservedProblem(topic, 'topic');
+  if (problem) return problem;
+  if (topic.startsWith(EVENTS_PREFIX)) return `the topic "${topic}" is reserved for the events AWS IoT Core publishes; clients may subscribe to it, not publish`;
+  return undefined;
 }
 
+/** A filter as sent in SUBSCRIBE, shared subscriptions (`$share/<name>/<filter>`) included. */
 export function subscribeFilterProblem(filter: string): string | undefined {
-  if (filter.startsWith('$share/')) return `shared subscriptions ("${filter}") are not supported by the local IoT Core`;
-  return checkTopicFilter(filter)?.message ?? reservedProblem(filter, 'topic filter');
+  const problem = checkTopicFilter(filter)?.message;
+  if (problem) return problem;
+  const shared = parseSharedFilter(filter);
+  return reservedProblem(shared ? shared.filter : filter, 'topic filter');
 }
 
 export function payloadProblem(payload: Buffer | string | undefined): string | undefined {

@@ -75,6 +75,11 @@ export class Outbound {
     return this.conn.writableLength + this.reserved;
   }
 
+  /** Whether QoS 0 messages to this client are being dropped now (it is behind by more than the soft limit). */
+  full(): boolean {
+    return this.gone || this.queued() >= this.limits.softBytes;
+  }
+
   /** Whether to deliver a message of `bytes` at `qos`; called for every delivery, before the broker writes it. */
   admit(qos: number, bytes: number): boolean {
     if (this.gone) return false;

@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../../io/files.js';
 import { unreadableDataFile } from '../datadir.js';
 import { GroupCommit, removeStaleTempFiles } from '../store/persistence.js';
+import type { StoredProperties } from './message-properties.js';
 
 /** A message waiting in a session, as stored: `m` identifies it across restarts. */
 export interface StoredMessage {
@@ -23,6 +24,10 @@ export interface StoredMessage {
   /** Base64. */
   payload: string;
   qos: number;
+  /** MQTT 5 properties. */
+  p?: StoredProperties;
+  /** When it expires (epoch ms). */
+  x?: number;
 }
 
 export interface StoredSession {
@@ -31,6 +36,8 @@ export interface StoredSession {
   queue: StoredMessage[];
   /** When the client left (epoch ms); a session whose client was online when the broker stopped counts from the restart. */
   leftAt?: number;
+  /** How long it outlives its client (ms), when the client chose (MQTT 5 Session Expiry Interval); otherwise the broker's default. */
+  expiryMs?: number;
 }
 
 export type SessionChange =
@@ -39,7 +46,7 @@ export type SessionChange =
   | ({ op: 'enq'; c: string } & StoredMessage)
   | { op: 'ack'; c: string; m: number }
   | { op: 'forget'; c: string }
-  | { op: 'left'; c: string; at: number | null };
+  | { op: 'left'; c: string; at: number | null; e?: number };
 
 interface SnapshotFile {
   format: 1;
@@ -66,7 +73,10 @@ export function applyChange(sessions: Map<string, StoredSession>, change: Sessio
       s.subs = s.subs.filter(([f]) => f !== change.f);
       break;
     case 'enq':
-      if (!s.queue.some((q) => q.m === change.m)) s.queue.push({ m: change.m, topic: change.topic, payload: change.payload, qos: change.qos });
+      if (!s.queue.some((q) => q.m === change.m)) {
+        const { op: _op, c: _c, ...message } = change;
+        s.queue.push(message);
+      }
       break;
     case 'ack':
       s.queue = s.queue.filter((q) => q.m !== change.m);
@@ -74,6 +84,7 @@ export function applyChange(sessions: Map<string, StoredSession>, change: Sessio
     case 'left':
       if (change.at === null) delete s.leftAt;
       else s.leftAt = change.at;
+      if (change.e !== undefined) s.expiryMs = change.e;
       break;
   }
 }

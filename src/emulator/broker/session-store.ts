@@ -12,8 +12,10 @@
  */
 import { Readable } from 'node:stream';
 import { topicMatches } from '../../core/topic.js';
+import { expiresAt, keptProperties, loadProperties, storeProperties, type KeptProperties } from './message-properties.js';
 import type { RetainedStore } from './retained.js';
-import { SessionJournal, type SessionChange, type StoredSession } from './session-journal.js';
+import { SessionJournal, type SessionChange, type StoredMessage, type StoredSession } from './session-journal.js';
+import { isSharedKey } from './shared.js';
 
 export const DEFAULT_MAX_QUEUED = 10_000;
 export const DEFAULT_SESSION_EXPIRY_MS = 60 * 60 * 1000;
@@ -34,6 +36,10 @@ interface Packet {
   m?: number;
   /** The brokerCounter the broker later gave a message queued before it (prepared). */
   linked?: number;
+  /** MQTT 5 properties (aedes forwards them as they came). */
+  properties?: KeptProperties & { messageExpiryInterval?: number };
+  /** When the message expires (epoch ms): aedes drops it, or sends the time left. */
+  messageExpiry?: number;
 }
 
 interface ClientRef {
@@ -51,6 +57,8 @@ interface Session {
   sent: Map<number, number>;
   /** When the client left; undefined while connected. */
   leftAt?: number;
+  /** How long it outlives its client, when the client chose it (MQTT 5). */
+  expiryMs?: number;
   overflowing?: boolean;
 }
 
@@ -70,8 +78,21 @@ export interface SessionStoreOptions {
 const hasWildcard = (filter: string) => filter.includes('+') || filter.includes('#');
 
 /** A copy for the queue: queued messages are live copies, so RETAIN is 0 when they go out. */
-function queued(packet: Packet): Packet {
-  return { cmd: 'publish', brokerId: packet.brokerId, brokerCounter: packet.brokerCounter, topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: false, dup: false };
+function queued(packet: Packet, now: number): Packet {
+  const copy: Packet = { cmd: 'publish', brokerId: packet.brokerId, brokerCounter: packet.brokerCounter, topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: false, dup: false };
+  const properties = keptProperties(packet.properties);
+  if (properties) copy.properties = properties;
+  const expiry = packet.messageExpiry ?? expiresAt(packet.properties, now);
+  if (expiry !== undefined) copy.messageExpiry = expiry;
+  return copy;
+}
+
+/** A queued message as the journal stores it. */
+function stored(p: Packet): StoredMessage {
+  const out: StoredMessage = { m: p.m!, topic: p.topic, payload: p.payload.toString('base64'), qos: p.qos };
+  if (p.properties) out.p = storeProperties(p.properties);
+  if (p.messageExpiry !== undefined) out.x = p.messageExpiry;
+  return out;
 }
 
 export class SessionStore {
@@ -108,8 +129,13 @@ export class SessionStore {
     for (const stored of sessions) {
       // A client that was online when the broker stopped has been away since the restart.
       const s: Session = { subs: new Map(stored.subs), queue: new Map(), counters: new Map(), sent: new Map(), leftAt: stored.leftAt ?? now };
+      if (stored.expiryMs !== undefined) s.expiryMs = stored.expiryMs;
       for (const q of stored.queue) {
-        s.queue.set(q.m, { cmd: 'publish', brokerId: 'restored', brokerCounter: -q.m, topic: q.topic, payload: Buffer.from(q.payload, 'base64'), qos: q.qos, retain: false, dup: false, m: q.m });
+        const packet: Packet = { cmd: 'publish', brokerId: 'restored', brokerCounter: -q.m, topic: q.topic, payload: Buffer.from(q.payload, 'base64'), qos: q.qos, retain: false, dup: false, m: q.m };
+        const properties = loadProperties(q.p);
+        if (properties) packet.properties = properties;
+        if (typeof q.x === 'number') packet.messageExpiry = q.x;
+        s.queue.set(q.m, packet);
         s.counters.set(-q.m, q.m);
         this.nextMessage = Math.max(this.nextMessage, q.m + 1);
       }
@@ -125,9 +151,10 @@ export class SessionStore {
       const out: StoredSession = {
         clientId,
         subs: [...s.subs],
-        queue: [...s.queue.values()].map((p) => ({ m: p.m!, topic: p.topic, payload: p.payload.toString('base64'), qos: p.qos })),
+        queue: [...s.queue.values()].map(stored),
       };
       if (s.leftAt !== undefined) out.leftAt = s.leftAt;
+      if (s.expiryMs !== undefined) out.expiryMs = s.expiryMs;
       return out;
     });
   }
@@ -163,20 +190,26 @@ export class SessionStore {
     this.note({ op: 'left', c: clientId, at: null });
   }
 
-  /** A persistent client left: its session now counts down. */
-  disconnected(clientId: string): void {
+  /**
+   * A persistent client left: its session now counts down, from the
+   * broker's expiry or the one the client chose (MQTT 5, already lowered to
+   * the broker's).
+   */
+  disconnected(clientId: string, expirySeconds?: number): void {
     const s = this.sessions.get(clientId);
     if (!s) return;
     s.leftAt = this.now();
-    this.note({ op: 'left', c: clientId, at: s.leftAt });
+    const change: SessionChange = { op: 'left', c: clientId, at: s.leftAt };
+    if (expirySeconds !== undefined) change.e = s.expiryMs = Math.min(expirySeconds * 1000, this.expiryMs);
+    this.note(change);
   }
 
-  /** Drops sessions whose client has been gone longer than the expiry; returns how many. */
+  /** Drops sessions whose client has been gone longer than their expiry; returns how many. */
   expire(): number {
-    const cutoff = this.now() - this.expiryMs;
+    const now = this.now();
     let removed = 0;
     for (const [id, s] of this.sessions) {
-      if (s.leftAt !== undefined && s.leftAt <= cutoff) {
+      if (s.leftAt !== undefined && s.leftAt <= now - (s.expiryMs ?? this.expiryMs)) {
         this.forget(id);
         removed++;
       }
@@ -216,16 +249,25 @@ export class SessionStore {
   // ------------------------------------------------------------- retained
 
   async storeRetained(packet: Packet): Promise<void> {
-    await this.options.retained.put(packet.topic, packet.payload, packet.qos, this.now());
+    const extra: { properties?: KeptProperties; expiresAt?: number } = {};
+    const properties = keptProperties(packet.properties);
+    if (properties) extra.properties = properties;
+    const expiry = packet.messageExpiry ?? expiresAt(packet.properties, this.now());
+    if (expiry !== undefined) extra.expiresAt = expiry;
+    await this.options.retained.put(packet.topic, packet.payload, packet.qos, extra);
   }
 
-  /** AWS delivers a retained message only to a filter equal to its topic. */
+  /** AWS delivers a retained message only to a filter equal to its topic (never to a wildcard or shared one), unless it has expired. */
   private retainedFor(patterns: string[]): Packet[] {
     const out: Packet[] = [];
     for (const p of patterns) {
-      if (hasWildcard(p) || p.startsWith('$share/')) continue;
+      if (hasWildcard(p) || isSharedKey(p)) continue;
       const m = this.options.retained.get(p);
-      if (m) out.push({ cmd: 'publish', brokerId: '', brokerCounter: 0, topic: m.topic, payload: m.payload, qos: m.qos, retain: true, dup: false });
+      if (!m) continue;
+      const packet: Packet = { cmd: 'publish', brokerId: '', brokerCounter: 0, topic: m.topic, payload: m.payload, qos: m.qos, retain: true, dup: false };
+      if (m.properties) packet.properties = m.properties;
+      if (m.expiresAt !== undefined) packet.messageExpiry = m.expiresAt;
+      out.push(packet);
     }
     return out;
   }
@@ -305,12 +347,12 @@ export class SessionStore {
 
   /** Adds a copy of the message to the session's queue, under a new id, and records it. Without a brokerCounter (prepared) it answers to -id until linked. */
   private keep(clientId: string, s: Session, packet: Packet, counter?: number): Packet {
-    const entry = queued(packet);
+    const entry = queued(packet, this.now());
     const m = (entry.m = this.nextMessage++);
     entry.brokerCounter = counter ?? -m;
     s.queue.set(m, entry);
     s.counters.set(entry.brokerCounter, m);
-    this.journal?.record({ op: 'enq', c: clientId, m, topic: entry.topic, payload: entry.payload.toString('base64'), qos: entry.qos });
+    this.journal?.record({ op: 'enq', c: clientId, ...stored(entry) });
     return entry;
   }
 
@@ -336,7 +378,7 @@ export class SessionStore {
    * passes on; were it ever to copy it, messages would be queued twice (sent
    * twice, which QoS 1 allows), never lost.
    */
-  async prepare(packet: { topic: string; payload: Buffer; qos: number }): Promise<void> {
+  async prepare(packet: { topic: string; payload: Buffer; qos: number; properties?: object }): Promise<void> {
     if (!this.journal || packet.qos === 0) return;
     const targets = this.matching(packet.topic);
     if (targets.length === 0) return;

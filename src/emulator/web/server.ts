@@ -73,8 +73,6 @@ export function localConfig(options: Pick<WebServerOptions, 'app' | 'controlPlan
     registerUrl: `${origin}${REGISTER_PATH}`,
     lamp: app.lamp,
     publicTopics: `${app.publicPrefix}/#`,
-    // Until the local IoT Core speaks MQTT 5 (issue 14).
-    mqttVersion: 3,
   };
 }
 

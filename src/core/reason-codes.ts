@@ -6,6 +6,27 @@
 
 export type PacketKind = 'CONNACK' | 'PUBACK' | 'SUBACK' | 'UNSUBACK' | 'DISCONNECT';
 
+/** The MQTT 5 reason codes AWS IoT Core (and the local IoT Core) sends, by name. */
+export const ReasonCode = {
+  Success: 0x00,
+  UnspecifiedError: 0x80,
+  ClientIdentifierNotValid: 0x85,
+  NotAuthorized: 0x87,
+  ServerShuttingDown: 0x8b,
+  SessionTakenOver: 0x8e,
+  TopicFilterInvalid: 0x8f,
+  TopicNameInvalid: 0x90,
+  ReceiveMaximumExceeded: 0x93,
+  TopicAliasInvalid: 0x94,
+  PacketTooLarge: 0x95,
+  QuotaExceeded: 0x97,
+  QosNotSupported: 0x9b,
+  SubscriptionIdentifiersNotSupported: 0xa1,
+} as const;
+
+/** MQTT 3.1.1's only SUBACK failure value. */
+export const SUBACK_FAILURE_311 = 0x80;
+
 const COMMON: Record<number, string> = {
   0x80: 'unspecified error',
   0x81: 'malformed packet',

@@ -1,0 +1,131 @@
+/**
+ * The one module that knows aedes (2.0.0-beta.1, pinned) from the inside. The
+ * rest of the broker uses aedes through its public hooks and events, and
+ * through the four seams below, each checked when it is installed so that a
+ * later aedes that changed them is reported instead of silently misbehaving:
+ *
+ * - gateInbound: every decoded packet of a connection passes our gate before
+ *   aedes sees it (to answer what aedes would answer differently from AWS:
+ *   QoS 2, subscription identifiers, invalid and shared filters);
+ * - rewriteOutgoing: every control packet aedes writes to a connection passes
+ *   our rewrite (CONNACK properties and SUBACK/PUBACK reason codes, which
+ *   aedes fixes to its own values). aedes serializes every packet with
+ *   mqtt-packet's writeToStream, looked up on the module at each call; that
+ *   function is wrapped once, and the wrap does nothing for streams that
+ *   did not ask for it;
+ * - routerQueue: how many messages wait in aedes's router (backpressure);
+ * - subscriptionDelivery: the delivery function of one of a client's
+ *   subscriptions (shared subscriptions deliver through it).
+ */
+import { createRequire } from 'node:module';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import type { IPacket } from 'mqtt-packet';
+
+interface MqttPacketModule {
+  writeToStream(packet: object, stream: object, opts?: object): boolean;
+  generate(packet: object, opts?: object): Buffer;
+}
+
+/** mqtt-packet as aedes loaded it: the same module instance, so the wrap below sees what aedes writes. */
+const mqttPacket = createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as MqttPacketModule;
+
+export type { Client } from 'aedes';
+export type AnyPacket = IPacket & Record<string, unknown>;
+
+export interface EngineOptions extends Pick<AedesOptions, 'persistence' | 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
+  /** Messages routed at once. */
+  concurrency: number;
+  /** MQTT 5: the largest Topic Alias a client may use. */
+  topicAliasMaximum: number;
+  /** MQTT 5: the Receive Maximum advertised in CONNACK. */
+  receiveMaximum: number;
+  /** MQTT 5: a longer Session Expiry Interval is lowered to this (seconds), and the lowered value returned in CONNACK. */
+  sessionExpiryLimitSeconds: number;
+}
+
+export async function startEngine(options: EngineOptions): Promise<Aedes> {
+  installOutgoingRewrite();
+  const { concurrency, topicAliasMaximum, receiveMaximum, sessionExpiryLimitSeconds, ...hooks } = options;
+  return Aedes.createBroker({
+    ...hooks,
+    concurrency,
+    topicAliasMaximum,
+    receiveMaximum,
+    sessionExpiryIntervalLimit: sessionExpiryLimitSeconds,
+    connectTimeout: 30_000,
+    // Our outbound budget (outbound.ts) decides when a client that does not read goes; aedes never waits on a socket.
+    drainTimeout: 0,
+  });
+}
+
+/** Serializes a packet the way aedes would (for the answers we write ourselves, such as a refusing CONNACK). */
+export function encode(packet: object, protocolVersion: number): Buffer {
+  return mqttPacket.generate(packet, { protocolVersion });
+}
+
+// ------------------------------------------------------------- inbound gate
+
+/** What the gate decides: let aedes handle the packet (possibly changed), or drop it (the gate answered it). */
+export type Gate = (packet: AnyPacket) => boolean;
+
+/**
+ * Puts `gate` between the connection's MQTT parser and aedes. A dropped
+ * packet is simply never handed over: aedes counts only what it is handed.
+ * Returns false when aedes's parser no longer looks as expected.
+ */
+export function gateInbound(client: Client, gate: Gate): boolean {
+  const parser = (client as unknown as { _parser?: NodeJS.EventEmitter })._parser;
+  if (typeof parser?.listeners !== 'function') return false;
+  const handlers = parser.listeners('packet');
+  if (handlers.length !== 1) return false;
+  const enqueue = handlers[0] as (this: unknown, packet: AnyPacket) => void;
+  parser.removeListener('packet', enqueue);
+  parser.on('packet', function (this: unknown, packet: AnyPacket) {
+    if (gate(packet)) enqueue.call(this, packet);
+  });
+  return true;
+}
+
+// ---------------------------------------------------------- outgoing rewrite
+
+const REWRITE = Symbol('iotctl.rewriteOutgoing');
+type Rewrite = (packet: AnyPacket) => AnyPacket;
+let installed = false;
+
+function installOutgoingRewrite(): void {
+  if (installed) return;
+  installed = true;
+  const original = mqttPacket.writeToStream;
+  const wrapped = function writeToStream(packet: object, stream: object, opts?: object): boolean {
+    const rewrite = (stream as { [REWRITE]?: Rewrite })[REWRITE];
+    return original(rewrite === undefined ? packet : rewrite(packet as AnyPacket), stream, opts);
+  };
+  // mqtt-packet exposes a number-cache switch on the function; keep it reachable.
+  Object.defineProperty(wrapped, 'cacheNumbers', {
+    get: () => (original as unknown as { cacheNumbers: boolean }).cacheNumbers,
+    set: (v: boolean) => ((original as unknown as { cacheNumbers: boolean }).cacheNumbers = v),
+  });
+  mqttPacket.writeToStream = wrapped;
+}
+
+/** Every packet aedes writes to `conn` passes `rewrite` first (it returns the packet to write). */
+export function rewriteOutgoing(conn: object, rewrite: Rewrite): void {
+  (conn as { [REWRITE]?: Rewrite })[REWRITE] = rewrite;
+}
+
+// ------------------------------------------------------------------ internals
+
+/** The router's queue (messages waiting to be routed), or undefined when aedes no longer has one we know. */
+export function routerQueue(aedes: Aedes): { readonly length: number } | undefined {
+  const mq = (aedes as unknown as { mq?: { length?: unknown } }).mq;
+  return typeof mq?.length === 'number' ? (mq as { length: number }) : undefined;
+}
+
+type Delivery = (packet: object, done: () => void) => void;
+
+/** The function aedes delivers a client's subscription to `filter` through (QoS, retain-as-published, no-local applied), if it has one. */
+export function subscriptionDelivery(client: Client, filter: string): Delivery | undefined {
+  const subs = (client as unknown as { subscriptions?: Record<string, { func?: Delivery } | undefined> }).subscriptions;
+  const func = subs?.[filter]?.func;
+  return typeof func === 'function' ? func : undefined;
+}
