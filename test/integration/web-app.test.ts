@@ -166,6 +166,12 @@ describe('sign-in (Cognito user pools InitiateAuth)', () => {
     expect(bob.identityId).not.toBe(alice.identityId);
   });
 
+  it('answers InitiateAuth only: another user pools operation is UnknownOperationException', async () => {
+    const res = await request(web().port, '/', { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.SignUp' }, body: '{}' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ __type: 'UnknownOperationException', message: expect.stringMatching(/answers AWSCognitoIdentityProviderService.InitiateAuth only, not AWSCognitoIdentityProviderService.SignUp/) });
+  });
+
   it.each([
     [{ ClientId: 'someone-else' }, 'ResourceNotFoundException', /User pool client someone-else does not exist/],
     [{ AuthFlow: 'USER_SRP_AUTH' }, 'InvalidParameterException', /supports AuthFlow USER_PASSWORD_AUTH, not USER_SRP_AUTH/],

@@ -108,11 +108,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   /** The two calls the page makes here in the AWS wire formats: sign-in (Cognito user pools) and registration (API Gateway). */
   async function serveCall(req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string): Promise<void> {
     const requestId = randomUUID();
-    const target = req.headers['x-amz-target'];
-    const signIn = rawPath === '/' && target === USER_POOL_TARGET;
+    const userPool = rawPath === '/';
     try {
       const body = await readBody(req, MAX_BODY_BYTES);
-      if (signIn) return sendJson(res, 'json-1.1', requestId, 200, initiateAuth(parseJson(body), options.ctx));
+      if (userPool) {
+        const target = req.headers['x-amz-target'];
+        if (target !== USER_POOL_TARGET) throw new ServiceError('UnknownOperationException', `The local user pool answers ${USER_POOL_TARGET} only, not ${String(target)}.`, {}, 400);
+        return sendJson(res, 'json-1.1', requestId, 200, initiateAuth(parseJson(body), options.ctx));
+      }
       const signed = { method: 'POST', path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(body) };
       const reading = readSignature(signed);
       if (reading.kind === 'signed' && reading.claim.service !== REGISTER_SERVICE) {
@@ -121,7 +124,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendJson(res, 'rest-json', requestId, 200, await register(await options.authenticator.authenticate(signed), options.app, options.store));
     } catch (err) {
       if (res.destroyed) return;
-      const protocol = signIn ? 'json-1.1' : 'rest-json';
+      const protocol = userPool ? 'json-1.1' : 'rest-json';
       if (!(err instanceof ServiceError) && !(err instanceof ValidationError)) options.logError?.(`web app: POST ${rawPath} failed`, err);
       sendError(res, protocol, requestId, toServiceError(err, protocol));
     }
