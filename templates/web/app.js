@@ -69,8 +69,8 @@ function showMessage(topic, payload) {
 }
 
 function showLamp(state) {
-  if (state?.desired && 'on' in state.desired) $('lamp-desired').textContent = state.desired.on ? 'on' : 'off';
-  if (state?.reported && 'on' in state.reported) $('lamp-reported').textContent = state.reported.on ? 'on' : 'off';
+  if (state?.desired?.light !== undefined) $('lamp-desired').textContent = String(state.desired.light);
+  if (state?.reported?.light !== undefined) $('lamp-reported').textContent = String(state.reported.light);
 }
 
 function onMessage(topic, payload) {
@@ -79,12 +79,12 @@ function onMessage(topic, payload) {
   showMessage(topic, payload);
 }
 
-/** Asks the lamp's shadow for `on` as its desired state, and shows the broker's PUBACK. */
-async function setLamp(on) {
-  $('lamp-result').textContent = `asking for ${on ? 'on' : 'off'}…`;
+/** Asks the lamp's shadow for `light` ("on" or "off") as its desired state, and shows the broker's PUBACK. */
+async function setLamp(light) {
+  $('lamp-result').textContent = `asking for ${light}…`;
   try {
-    await client.publishAsync(shadowTopic('update'), JSON.stringify({ state: { desired: { on } } }), { qos: 1 });
-    $('lamp-result').textContent = `desired ${on ? 'on' : 'off'}: accepted by the broker`;
+    await client.publishAsync(shadowTopic('update'), JSON.stringify({ state: { desired: { light } } }), { qos: 1 });
+    $('lamp-result').textContent = `desired ${light}: accepted by the broker`;
   } catch (err) {
     $('lamp-result').textContent = `refused: ${typeof err.code === 'number' ? reasonText(err.code) : err.message}`;
   }
@@ -168,8 +168,8 @@ $('signin').addEventListener('submit', (event) => {
 });
 
 $('signout').addEventListener('click', () => void startSession({}).catch(failed));
-$('lamp-on').addEventListener('click', () => void setLamp(true));
-$('lamp-off').addEventListener('click', () => void setLamp(false));
+$('lamp-on').addEventListener('click', () => void setLamp('on'));
+$('lamp-off').addEventListener('click', () => void setLamp('off'));
 $('subscribe').addEventListener('submit', (event) => {
   event.preventDefault();
   const filter = String(new FormData(event.target).get('filter'));

@@ -129,7 +129,7 @@ describe.skipIf(!browserAvailable)('the web app in Chromium', () => {
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(seen.code, seen.stderr).toBe(0);
-    expect(JSON.parse(seen.stdout)).toMatchObject({ topic: '$aws/things/lamp-1/shadow/update', payload: { state: { desired: { on: true } } } });
+    expect(JSON.parse(seen.stdout)).toMatchObject({ topic: '$aws/things/lamp-1/shadow/update', payload: { state: { desired: { light: 'on' } } } });
   });
 
   it('shows a subscription the policy refuses as refused, with the broker\'s code', async () => {
