@@ -106,13 +106,17 @@ export async function resolveFromContext(
       },
       sigv4: async () => {
         const target = await ctx.awsTarget();
+        const { describeCredentials } = await import('../aws/target.js');
+        ctx.out.log(`signing with ${describeCredentials(target, ctx.env)}`);
         if (target.credentials) {
           const fixed = target.credentials;
           return { credentials: async () => fixed, region: target.region };
         }
-        // The SDK's chain (AWS_PROFILE, SSO, IMDS...), memoized and refreshed before expiry.
+        // The SDK's chain (AWS_PROFILE, SSO, IMDS...), memoized and refreshed before expiry. Keys that
+        // `cognito credentials --format env` exported name their identity too.
         const iot = await ctx.iot();
-        return { credentials: () => iot.config.credentials(), region: await iot.config.region().catch(() => undefined) };
+        const identityId = ctx.env.AWS_ACCESS_KEY_ID ? ctx.env.IOTCTL_COGNITO_IDENTITY_ID || undefined : undefined;
+        return { credentials: () => iot.config.credentials(), region: await iot.config.region().catch(() => undefined), identityId };
       },
       cognito: async (identityPoolId, login) => {
         const [{ cognitoCredentials }, { resolveLogins }] = await Promise.all([import('../cognito/credentials.js'), import('../cognito/logins.js')]);

@@ -56,7 +56,7 @@ export class Arns {
   }
 
   /** The principal as AWS prints it (ARN for certificates, the bare ID for Cognito identities). */
-  principalName(key: PrincipalKey): string {
+  principalText(key: PrincipalKey): string {
     return key.startsWith('cert/') ? this.cert(key.slice(5)) : key;
   }
 }

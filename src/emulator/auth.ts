@@ -5,7 +5,7 @@
  * ExpiredTokenException and so on.
  */
 import { ServiceError } from './errors.js';
-import type { Principal } from './http/types.js';
+import type { Signer } from './http/types.js';
 import { DEFAULT_MAX_SKEW_MS, checkSignatureTime, readSignature, verifySignature, type SignableRequest, type SignatureClaim } from './sigv4.js';
 import type { Registry } from './store/registry.js';
 import type { AccessKey } from './credentials.js';
@@ -27,7 +27,7 @@ export class Authenticator {
   constructor(private readonly options: AuthenticatorOptions) {}
 
   /** The principal of a signed request; throws a 403 ServiceError otherwise. */
-  async authenticate(req: SignableRequest): Promise<Exclude<Principal, { kind: 'anonymous' }>> {
+  async authenticate(req: SignableRequest): Promise<Exclude<Signer, { kind: 'anonymous' }>> {
     const reading = readSignature(req);
     if (reading.kind === 'unsigned') throw new ServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     if (reading.kind === 'invalid') throw new ServiceError(reading.problem.code, reading.problem.message);
@@ -35,7 +35,7 @@ export class Authenticator {
   }
 
   /** Verifies a claim already read (the WebSocket upgrade of part 2 reads the query form itself). */
-  async verify(req: SignableRequest, claim: SignatureClaim): Promise<Exclude<Principal, { kind: 'anonymous' }>> {
+  async verify(req: SignableRequest, claim: SignatureClaim): Promise<Exclude<Signer, { kind: 'anonymous' }>> {
     const now = this.options.now();
     const { principal, secret } = this.lookup(claim, now);
     const timeProblem = checkSignatureTime(claim, new Date(now), this.options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS);
@@ -47,7 +47,7 @@ export class Authenticator {
     return principal;
   }
 
-  private lookup(claim: SignatureClaim, now: number): { principal: Exclude<Principal, { kind: 'anonymous' }>; secret: string } {
+  private lookup(claim: SignatureClaim, now: number): { principal: Exclude<Signer, { kind: 'anonymous' }>; secret: string } {
     const { root } = this.options;
     if (claim.accessKeyId === root.accessKeyId) {
       // A long-term key never carries a session token.

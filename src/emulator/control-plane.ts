@@ -12,7 +12,7 @@ import { ServiceError, ValidationError, type Protocol } from './errors.js';
 import { readBody } from './http/body.js';
 import { sendError, sendPreflight, sendResult, toServiceError } from './http/respond.js';
 import { Router, type Route } from './http/router.js';
-import type { Handler, Principal, ServiceContext, ServiceRequest } from './http/types.js';
+import type { Handler, Signer, ServiceContext, ServiceRequest } from './http/types.js';
 import { certificateRoutes } from './iot/certificates.js';
 import { endpointRoutes } from './iot/endpoint.js';
 import { policyRoutes } from './iot/policies.js';
@@ -29,7 +29,7 @@ import { queryMap, splitTarget } from './http/target.js';
 
 /** Temporary (Cognito) credentials calling a signed operation. */
 export interface AuthorizationRequest {
-  principal: Extract<Principal, { kind: 'session' }>;
+  principal: Extract<Signer, { kind: 'session' }>;
   /** e.g. `iot:CreateThing`, `cognito-identity:DescribeIdentityPool`. */
   action: string;
   /** The role's inline policies (undefined if the role is unknown locally). */
@@ -106,7 +106,7 @@ export class ControlPlane {
       const body = await readBody(req, this.options.maxBodyBytes);
       const resolved = protocol === 'query' ? this.resolveQuery(body, scopeService(headerText(req, 'authorization'))) : this.resolve(method, rawPath, target);
       operation = resolved.operation;
-      const principal: Principal = resolved.unsigned
+      const principal: Signer = resolved.unsigned
         ? { kind: 'anonymous' }
         : await this.options.auth.authenticate({ method, path: rawPath, query: rawQuery, headers: req.headers, bodySha256: sha256Hex(body) });
       await this.authorize(principal, resolved, body);
@@ -156,7 +156,7 @@ export class ControlPlane {
   }
 
   /** The root key may do anything; temporary credentials need the authorizer's yes; IAM and local routes are root-only. */
-  private async authorize(principal: Principal, resolved: Resolved, body: Buffer): Promise<void> {
+  private async authorize(principal: Signer, resolved: Resolved, body: Buffer): Promise<void> {
     if (principal.kind !== 'session' || resolved.service === 'sts') return;
     const denied = (code: string) =>
       new ServiceError(code, `User: ${this.options.ctx.arns.assumedRole(principal.session.roleArn)} is not authorized to perform: ${resolved.service}:${resolved.operation}`);
@@ -196,7 +196,7 @@ function serviceRequest(
   rawQuery: string,
   req: IncomingMessage,
   body: Buffer,
-  principal: Principal,
+  principal: Signer,
 ): ServiceRequest {
   const query = queryMap(rawQuery);
   if (!query) throw new ValidationError('The query string is not validly percent-encoded.');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { Arns } from './arns.js';
 import { Authenticator } from './auth.js';
-import { roleAuthorizer } from './authorization/control-plane.js';
+import { roleAuthorizer } from './authorization/role-authorizer.js';
 import { AuthLog, guardEventWriter, type AuthLogEvent } from './broker/auth-log.js';
 import { startBroker, type Broker } from './broker/broker.js';
 import { startDataPlane, type DataPlane } from './data-plane/data-plane.js';

@@ -46,7 +46,7 @@ export interface ResolveDeps {
   /** Remember a discovered endpoint in the profile. */
   cacheEndpoint(host: string): Promise<void>;
   /** SigV4 credentials (re-asked on every handshake) and the SDK chain's region. */
-  sigv4(): Promise<{ credentials: CredentialSource; region?: string }>;
+  sigv4(): Promise<{ credentials: CredentialSource; region?: string; identityId?: string }>;
   /** Credentials of a Cognito identity (minted anew at every handshake), and its identity id (the default client id). */
   cognito?(identityPoolId: string, login: string[] | undefined): Promise<{ credentials: CredentialSource; identityId: string; region?: string }>;
   randomClientId?(): string;
@@ -230,16 +230,18 @@ export async function resolveConnection(
       throw usageError('CERT_AND_KEY_REQUIRED', 'Mutual TLS needs a client certificate and its private key.', 'pass --device <folder> (from iotctl provision), or --cert and --key; or use --auth sigv4');
     }
   } else {
-    let source: { credentials: CredentialSource; region?: string };
+    let source: { credentials: CredentialSource; region?: string; identityId?: string };
     if (choice === 'cognito') {
       if (!deps.cognito) throw usageError('AUTH_UNSUPPORTED', 'Cognito authentication is not available here.');
-      const identity = await deps.cognito(identityPoolId!, flags.login);
-      // Policies for app users commonly allow client/${cognito-identity.amazonaws.com:sub} (the templates also <sub>-*).
-      if (!flags.clientId) spec.clientId = defaultClientId(identity.identityId, extra.role, deps.randomClientId ?? randomClientId);
-      spec.principal = identity.identityId;
-      spec.checkWith = [...(deps.reach ?? []), '--principal', identity.identityId];
-      source = identity;
+      source = await deps.cognito(identityPoolId!, flags.login);
     } else source = await deps.sigv4();
+    // A Cognito identity's credentials (minted here, or exported by `cognito credentials --format env`): policies for
+    // app users commonly allow client/${cognito-identity.amazonaws.com:sub} (the templates also <sub>-*).
+    if (source.identityId) {
+      if (!flags.clientId) spec.clientId = defaultClientId(source.identityId, extra.role, deps.randomClientId ?? randomClientId);
+      spec.principal = source.identityId;
+      spec.checkWith = [...(deps.reach ?? []), '--principal', source.identityId];
+    }
     const { credentials, region } = source;
     spec.credentials = credentials;
     spec.region = deps.setting('region') ?? device?.region ?? region ?? regionOfIotHost(endpoint);

@@ -262,3 +262,22 @@ describe('the local profile tells the truth', () => {
     expect(Object.keys(list.profiles)).not.toContain('local');
   });
 });
+
+describe('whose keys sign', () => {
+  it('keys exported by cognito credentials --format env beat the profile\'s stored root key, and -v names them', async () => {
+    const pool = JSON.parse((await cli(['--json', 'cognito', 'pool', 'create', 'env-keys', '--allow-unauthenticated'])).stdout) as { identityPoolId: string };
+    const exported = await cli(['cognito', 'credentials', '--identity-pool-id', pool.identityPoolId, '--format', 'env']);
+    const vars = Object.fromEntries([...exported.stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(Object.keys(vars)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'IOTCTL_COGNITO_IDENTITY_ID']);
+    const guest = { ...local.env, IOTCTL_DATA_ENDPOINT: '127.0.0.1', ...vars };
+    // A guest may not publish: with the root key (what the profile stores) it would have been allowed.
+    const r = await spawnCli(['pub', 'public/x', 'hi', '--auth', 'sigv4', '-v'], { env: guest, cwd: dir });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`signing with AWS_ACCESS_KEY_ID ${vars.AWS_ACCESS_KEY_ID} (temporary, with AWS_SESSION_TOKEN) from the environment\n`);
+    expect(r.stderr).toContain(`as ${vars.IOTCTL_COGNITO_IDENTITY_ID}-pub-`);
+    expect(r.stderr).toMatch(/unauthenticated identity's role .* allows it/);
+    const root = await cli(['pub', 'public/x', 'hi', '--auth', 'sigv4', '-v']);
+    expect(root.code, root.stderr).toBe(0);
+    expect(root.stderr).toMatch(/signing with the profile's stored key AKIA/);
+  });
+});

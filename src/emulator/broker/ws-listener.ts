@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Authenticator } from '../auth.js';
 import { ServiceError } from '../errors.js';
-import type { Principal as SignedPrincipal } from '../http/types.js';
+import type { Signer } from '../http/types.js';
 import { EMPTY_SHA256, readSignature } from '../sigv4.js';
 import type { Principal } from '../authorization/principal.js';
 import type { AuthLogEntry } from './auth-log.js';
@@ -37,7 +37,7 @@ export interface WsListenerOptions {
 }
 
 /** The policy principal of a verified signature (the HTTPS data plane uses it too). */
-export function toPrincipal(signed: Exclude<SignedPrincipal, { kind: 'anonymous' }>): Principal {
+export function toPrincipal(signed: Exclude<Signer, { kind: 'anonymous' }>): Principal {
   if (signed.kind === 'root') return { kind: 'root', accessKeyId: signed.accessKeyId };
   const s = signed.session;
   return { kind: 'cognito', accessKeyId: s.accessKeyId, identityId: s.identityId, poolId: s.poolId, authenticated: s.authenticated, roleArn: s.roleArn };

@@ -11,7 +11,7 @@ import type { IdentityPoolRecord, IdentityRecord, SessionRecord } from '../store
 import { RULES, optionalString, optionalStringMap, requireString } from '../validate.js';
 import { newAccessKey, newSessionToken } from '../credentials.js';
 import { notAuthorized, validateLogins } from './logins.js';
-import type { CognitoOperation } from './operations.js';
+import type { CognitoOperation } from './operation.js';
 
 export const CREDENTIALS_LIFETIME_MS = 3600 * 1000;
 const OPENID_TOKEN_LIFETIME_S = 600;

@@ -15,7 +15,7 @@ import {
   requireBoolean,
   requireString,
 } from '../validate.js';
-import type { CognitoOperation } from './operations.js';
+import type { CognitoOperation } from './operation.js';
 
 export const poolIdOf = (body: Record<string, unknown>) => requireString(body.IdentityPoolId, 'identityPoolId', RULES.identityPoolId);
 

@@ -5,8 +5,8 @@ import type { CertificateAuthority } from '../../pki/ca.js';
 import type { SessionRecord } from '../store/model.js';
 import type { LoginValidators } from '../cognito/logins.js';
 
-/** Who signed a request. */
-export type Principal =
+/** Who signed a request (the policy principal behind it is authorization/principal.ts's Principal). */
+export type Signer =
   | { kind: 'anonymous' }
   | { kind: 'root'; accessKeyId: string }
   | { kind: 'session'; accessKeyId: string; session: SessionRecord };
@@ -21,7 +21,7 @@ export interface ServiceRequest {
   query: Map<string, string>;
   headers: IncomingHttpHeaders;
   body: Buffer;
-  principal: Principal;
+  principal: Signer;
   /** The JSON body as an object ({} when empty); a ValidationError if it is not JSON. */
   json(): Record<string, unknown>;
 }

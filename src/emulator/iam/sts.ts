@@ -3,10 +3,10 @@
  * signed caller may call (AWS needs no permission for it), so that
  * `aws sts get-caller-identity` tells who the keys are.
  */
-import type { Principal, ServiceContext } from '../http/types.js';
+import type { Signer, ServiceContext } from '../http/types.js';
 import type { XmlValue } from './query.js';
 
-export function getCallerIdentity(principal: Principal, ctx: ServiceContext): Record<string, XmlValue> {
+export function getCallerIdentity(principal: Signer, ctx: ServiceContext): Record<string, XmlValue> {
   const account = ctx.arns.accountId;
   if (principal.kind === 'session') {
     const { session } = principal;

@@ -143,7 +143,7 @@ function listPrincipalPolicies(req: ServiceRequest, ctx: ServiceContext) {
 function listTargetsForPolicy(req: ServiceRequest, ctx: ServiceContext) {
   const name = policyNameParam(req);
   ctx.store.registry.requirePolicy(name);
-  const targets = ctx.store.registry.targetsOf(name).map((key) => ctx.arns.principalName(key));
+  const targets = ctx.store.registry.targetsOf(name).map((key) => ctx.arns.principalText(key));
   const page = paginate(targets, (t) => t, req.query.get('marker'), pageSize(req, 'pageSize'), 'marker');
   return { targets: page.items, nextMarker: page.next };
 }

@@ -101,7 +101,7 @@ async function detachThingPrincipal(req: ServiceRequest, ctx: ServiceContext) {
 function listThingPrincipals(req: ServiceRequest, ctx: ServiceContext) {
   const name = thingNameParam(req);
   ctx.store.registry.requireThing(name);
-  const principals = ctx.store.registry.principalsOf(name).map((key) => ctx.arns.principalName(key));
+  const principals = ctx.store.registry.principalsOf(name).map((key) => ctx.arns.principalText(key));
   const page = paginate(principals, (p) => p, req.query.get('nextToken'), pageSize(req, 'maxResults'), 'nextToken');
   return { principals: page.items, nextToken: page.next };
 }

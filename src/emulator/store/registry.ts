@@ -312,7 +312,7 @@ export class Registry {
   /** A certificate principal must exist; a Cognito identity ID is taken as given (AWS does not check it either). */
   requirePrincipal(principal: PrincipalKey): void {
     if (principal.startsWith('cert/') && !this.certificates.has(principal.slice(5))) {
-      throw notFound(`The certificate given in the principal does not exist (arn: ${this.arns.principalName(principal)}).`);
+      throw notFound(`The certificate given in the principal does not exist (arn: ${this.arns.principalText(principal)}).`);
     }
   }
 
@@ -323,7 +323,7 @@ export class Registry {
     const attached = this.principalPolicies.get(principal);
     if (attached?.has(name)) return;
     if ((attached?.size ?? 0) >= MAX_POLICIES_PER_PRINCIPAL) {
-      throw new ServiceError('LimitExceededException', `The principal ${this.arns.principalName(principal)} already has the maximum of ${MAX_POLICIES_PER_PRINCIPAL} policies attached.`);
+      throw new ServiceError('LimitExceededException', `The principal ${this.arns.principalText(principal)} already has the maximum of ${MAX_POLICIES_PER_PRINCIPAL} policies attached.`);
     }
     addTo(this.principalPolicies, principal, name);
     addTo(this.policyTargets, name, principal);
@@ -409,10 +409,10 @@ export class Registry {
     const others = [...(current ?? [])].filter(([name]) => name !== thingName);
     const exclusiveElsewhere = others.find(([, t]) => t === 'EXCLUSIVE_THING');
     if (exclusiveElsewhere) {
-      throw invalidRequest(`The principal ${this.arns.principalName(principal)} is exclusively attached to the thing ${exclusiveElsewhere[0]}.`);
+      throw invalidRequest(`The principal ${this.arns.principalText(principal)} is exclusively attached to the thing ${exclusiveElsewhere[0]}.`);
     }
     if (type === 'EXCLUSIVE_THING' && others.length > 0) {
-      throw invalidRequest(`The principal ${this.arns.principalName(principal)} is attached to other things; it cannot be attached exclusively to ${thingName}.`);
+      throw invalidRequest(`The principal ${this.arns.principalText(principal)} is attached to other things; it cannot be attached exclusively to ${thingName}.`);
     }
     let things = current;
     if (!things) this.principalThings.set(principal, (things = new Map()));

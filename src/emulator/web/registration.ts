@@ -7,7 +7,7 @@
  * identity do nothing until an IoT policy is attached to it. The identity is
  * the signature's, never one named in the body. Calling it twice is harmless.
  */
-import type { Principal } from '../http/types.js';
+import type { Signer } from '../http/types.js';
 import { ServiceError } from '../errors.js';
 import type { StateStore } from '../store/state.js';
 import type { WebApp } from './app.js';
@@ -24,9 +24,9 @@ export interface Registration {
 
 const forbidden = (message: string) => new ServiceError('ForbiddenException', message, {}, 403);
 
-export async function register(principal: Exclude<Principal, { kind: 'anonymous' }>, app: WebApp, store: StateStore): Promise<Registration> {
-  if (principal.kind !== 'session') throw forbidden('Call this with the Cognito credentials of a signed-in user of the app, not an access key.');
-  const { session } = principal;
+export async function register(signer: Exclude<Signer, { kind: 'anonymous' }>, app: WebApp, store: StateStore): Promise<Registration> {
+  if (signer.kind !== 'session') throw forbidden('Call this with the Cognito credentials of a signed-in user of the app, not an access key.');
+  const { session } = signer;
   if (session.poolId !== app.identityPoolId) throw forbidden(`The credentials are of identity pool ${session.poolId}, not the app's (${app.identityPoolId}).`);
   if (!session.authenticated) {
     throw forbidden("Guests are not registered: AWS IoT authorizes them by the pool's unauthenticated role alone. Sign in first.");
