@@ -15,6 +15,7 @@ import { roleAuthorizer } from './authorization/role-authorizer.js';
 import { AuthLog, guardEventWriter, type AuthLogEvent } from './broker/auth-log.js';
 import { startBroker, type Broker } from './broker/broker.js';
 import { startDataPlane, type DataPlane } from './data-plane/data-plane.js';
+import { startShadows, type ShadowPolicy, type Shadows } from './shadow/index.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from './broker/outbound.js';
 import type { SubscribeDeniedMode } from './broker/hooks.js';
 import { RetainedStore } from './broker/retained.js';
@@ -96,6 +97,8 @@ export interface EmulatorOptions {
   listeners?: Partial<ListenerLimits>;
   /** What may wait to be sent to one MQTT client: QoS 0 dropped past 512 KiB, disconnected past 4 MiB or when full for 10 s. */
   outbound?: Partial<OutboundLimits>;
+  /** Where AWS leaves the Device Shadow unclear: shadows of things not in the registry (allowed by default), and a deleted thing's shadows (kept by default). */
+  shadows?: ShadowPolicy;
   log?: EmulatorLogger;
   /** Clock (epoch ms), for tests of expiry. */
   now?: () => number;
@@ -230,6 +233,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const server = createHttpServer(controlPlane.handle, limits);
   new ConnectionGuard(server, 'control plane', listenerLimits, guardEventWriter(authLog, 'http'));
   let broker: Broker | undefined;
+  let shadows: Shadows | undefined;
   let dataPlane: DataPlane | undefined;
   const closeHttp = async () => {
     if (!server.listening) return;
@@ -265,6 +269,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       now,
       logError: options.log?.error,
     });
+    shadows = await startShadows({
+      file: dataDir ? dataFile(dataDir, 'shadows') : undefined,
+      broker,
+      state: store,
+      now,
+      ...options.shadows,
+      logError: options.log?.error,
+    });
     dataPlane = await startDataPlane({
       host,
       port: options.ports?.https ?? DEFAULT_PORTS.https,
@@ -275,6 +287,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       authenticator,
       broker,
       retained,
+      shadows: shadows.service,
       log: authLog,
       listenerLimits,
       httpLimits: limits,
@@ -283,6 +296,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       logError: options.log?.error,
     });
   } catch (err) {
+    await shadows?.close();
     await broker?.close();
     await closeHttp();
     await removeTemp();
@@ -312,6 +326,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     (closing ??= (async () => {
       // HTTPS first: nothing may publish into a broker that is closing.
       await dataPlane!.close();
+      await shadows!.close();
       await broker!.close();
       await closeHttp();
       await Promise.all([store.flush(), retained.flush(), authLog.flush()]);
