@@ -1,0 +1,29 @@
+/** `iotctl shadow get <thing>`: a shadow's document (GetThingShadow, or /get over MQTT). */
+import { defineCommand } from '../define.js';
+import { ExitCode } from '../../core/errors.js';
+import { checkConnectionFlags } from '../../mqtt/resolve.js';
+import { addShadowOptions, mqttFlags, openShadowChannel, shadowRef } from '../shadow-options.js';
+
+export default defineCommand({
+  declare: (cmd) => addShadowOptions(cmd),
+  examples: [
+    `iotctl shadow update lamp --auth sigv4 --desired '{"light": "on"}' && iotctl shadow get lamp --auth sigv4`,
+    'iotctl shadow get lamp --auth sigv4 --json',
+    'iotctl shadow get pi01 --device ./pi01 --mqtt   # exit 4: pi01 has no shadow yet',
+  ],
+  notes:
+    "On a terminal: desired, reported and delta side by side, and whether the device is in sync. --json prints AWS's document (state with delta, metadata, version, timestamp).\nHTTPS needs iot:GetThingShadow on thing/<thing> (named: thing/<thing>/<shadow>); --mqtt needs iot:Publish on .../shadow/get and iot:Subscribe and iot:Receive on .../get/accepted and .../get/rejected.\nExit codes: 0 ok, 2 usage, 3 denied, 4 no such shadow, 5 connection/TLS, 6 no answer (--mqtt).",
+  async run(ctx, [thing], o) {
+    const ref = shadowRef(thing, o.name);
+    checkConnectionFlags(mqttFlags(o));
+    const channel = await openShadowChannel(ctx, o);
+    try {
+      const document = await channel.get(ref);
+      const { renderDocument } = await import('../../shadow/view.js');
+      ctx.out.result(document, (d, c) => renderDocument(ref, d, c));
+    } finally {
+      await channel.close();
+    }
+    return ExitCode.OK;
+  },
+});
