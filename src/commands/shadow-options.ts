@@ -8,7 +8,9 @@ import type { Context } from './context.js';
 import { SHADOW_NAME, THING_NAME } from '../core/names.js';
 import { requireName } from '../core/parse.js';
 import type { ShadowRef } from '../core/shadow/index.js';
-import type { ConnectionFlags } from '../mqtt/resolve.js';
+import { ExitCode } from '../core/errors.js';
+import type { Colors } from '../io/colors.js';
+import { checkConnectionFlags, type ConnectionFlags } from '../mqtt/resolve.js';
 import type { ShadowChannel } from '../shadow/channel.js';
 import { addHttpsConnectionOptions, connector, dataPlaneFromContext, resolveFromContext } from './mqtt-options.js';
 
@@ -45,8 +47,20 @@ export const overMqtt = (o: ShadowFlags) => mqttVersion(o) !== undefined;
 /** The flags as the MQTT resolution reads them (`--mqtt` alone means MQTT 5). */
 export const mqttFlags = (o: ShadowFlags): ConnectionFlags => ({ ...o, mqtt: mqttVersion(o) });
 
+/** Runs `ask` on a channel to the Device Shadow service (closed after it), and prints its answer through `show`. */
+export async function askShadow<T>(ctx: Context, o: ShadowFlags, ask: (channel: ShadowChannel) => Promise<T>, show: (answer: T, c: Colors) => string): Promise<ExitCode> {
+  checkConnectionFlags(mqttFlags(o));
+  const channel = await openShadowChannel(ctx, o);
+  try {
+    ctx.out.result(await ask(channel), show);
+  } finally {
+    await channel.close();
+  }
+  return ExitCode.OK;
+}
+
 /** A channel to the Device Shadow service: the REST API, or with --mqtt a session on the reserved topics. */
-export async function openShadowChannel(ctx: Context, o: ShadowFlags): Promise<ShadowChannel> {
+async function openShadowChannel(ctx: Context, o: ShadowFlags): Promise<ShadowChannel> {
   const { httpChannel, mqttChannel } = await import('../shadow/channel.js');
   if (!overMqtt(o)) {
     if (o.clientId !== undefined || o.driver !== undefined) {

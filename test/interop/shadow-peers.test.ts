@@ -14,10 +14,9 @@ import { iot, iotshadow, mqtt, mqtt5 } from 'aws-iot-device-sdk-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
-import { MOSQUITTO_PUB, MOSQUITTO_SUB, STDBUF, peer, peersInstalled, type Run } from '../helpers/peers.js';
+import { AWS_CLI, MOSQUITTO_PUB, MOSQUITTO_SUB, STDBUF, awsDataPlane, peer, peersInstalled, type Run } from '../helpers/peers.js';
 
-const AWS = '/usr/bin/aws';
-const available = peersInstalled() && existsSync(AWS);
+const available = peersInstalled() && existsSync(AWS_CLI);
 if (!available) console.warn('skipping the shadow interop tests: install awscli and mosquitto-clients (CI does)');
 
 let local: LocalIot;
@@ -28,22 +27,7 @@ let lamp: string;
 const file = (name: string) => path.join(lamp, name);
 const tls = () => ['--cafile', file('root-ca.pem'), '--cert', file('certificate.pem'), '--key', file('private.key'), '-h', '127.0.0.1', '-p', String(local.emulator.endpoints.mqtt.port)];
 
-function aws(args: string[]): Promise<Run> {
-  const { credentials, endpoints } = local.emulator;
-  return peer(AWS, ['--endpoint-url', endpoints.https.url, '--region', endpoints.region, '--output', 'json', ...args], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: work,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_CA_BUNDLE: endpoints.caFile,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_PAGER: '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
-  });
-}
+const aws = (args: string[]): Promise<Run> => awsDataPlane(local, args, work);
 
 let outfiles = 0;
 /** An iot-data shadow command: its blob answer goes to an outfile, which is read back as JSON. */

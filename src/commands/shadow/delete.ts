@@ -1,9 +1,7 @@
 /** `iotctl shadow delete <thing>`: deletes a shadow (DeleteThingShadow, or /delete over MQTT). */
 import { defineCommand } from '../define.js';
-import { ExitCode } from '../../core/errors.js';
 import { describeShadow } from '../../core/shadow/index.js';
-import { checkConnectionFlags } from '../../mqtt/resolve.js';
-import { addShadowOptions, mqttFlags, openShadowChannel, shadowRef } from '../shadow-options.js';
+import { addShadowOptions, askShadow, shadowRef } from '../shadow-options.js';
 
 export default defineCommand({
   declare: (cmd) => addShadowOptions(cmd),
@@ -13,16 +11,8 @@ export default defineCommand({
   ],
   notes:
     "Deleting does not reset the version: a shadow made again within 48 hours continues from it, as on AWS. --json prints AWS's answer ({version, timestamp}).\nHTTPS needs iot:DeleteThingShadow on thing/<thing> (named: thing/<thing>/<shadow>). Exit codes: 0 ok, 2 usage, 3 denied, 4 no such shadow, 5 connection/TLS, 6 no answer (--mqtt).",
-  async run(ctx, [thing], o) {
+  run(ctx, [thing], o) {
     const ref = shadowRef(thing, o.name);
-    checkConnectionFlags(mqttFlags(o));
-    const channel = await openShadowChannel(ctx, o);
-    try {
-      const answer = await channel.delete(ref);
-      ctx.out.result(answer, (a) => `deleted ${describeShadow(ref)} (it was at version ${String(a.version)})`);
-    } finally {
-      await channel.close();
-    }
-    return ExitCode.OK;
+    return askShadow(ctx, o, (channel) => channel.delete(ref), (answer) => `deleted ${describeShadow(ref)} (it was at version ${String(answer.version)})`);
   },
 });

@@ -1,8 +1,7 @@
 /** `iotctl shadow get <thing>`: a shadow's document (GetThingShadow, or /get over MQTT). */
 import { defineCommand } from '../define.js';
-import { ExitCode } from '../../core/errors.js';
-import { checkConnectionFlags } from '../../mqtt/resolve.js';
-import { addShadowOptions, mqttFlags, openShadowChannel, shadowRef } from '../shadow-options.js';
+import { renderDocument } from '../../shadow/view.js';
+import { addShadowOptions, askShadow, shadowRef } from '../shadow-options.js';
 
 export default defineCommand({
   declare: (cmd) => addShadowOptions(cmd),
@@ -13,17 +12,8 @@ export default defineCommand({
   ],
   notes:
     "On a terminal: desired, reported and delta side by side, and whether the device is in sync. --json prints AWS's document (state with delta, metadata, version, timestamp).\nHTTPS needs iot:GetThingShadow on thing/<thing> (named: thing/<thing>/<shadow>); --mqtt needs iot:Publish on .../shadow/get and iot:Subscribe and iot:Receive on .../get/accepted and .../get/rejected.\nExit codes: 0 ok, 2 usage, 3 denied, 4 no such shadow, 5 connection/TLS, 6 no answer (--mqtt).",
-  async run(ctx, [thing], o) {
+  run(ctx, [thing], o) {
     const ref = shadowRef(thing, o.name);
-    checkConnectionFlags(mqttFlags(o));
-    const channel = await openShadowChannel(ctx, o);
-    try {
-      const document = await channel.get(ref);
-      const { renderDocument } = await import('../../shadow/view.js');
-      ctx.out.result(document, (d, c) => renderDocument(ref, d, c));
-    } finally {
-      await channel.close();
-    }
-    return ExitCode.OK;
+    return askShadow(ctx, o, (channel) => channel.get(ref), (document, c) => renderDocument(ref, document, c));
   },
 });

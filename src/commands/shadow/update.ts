@@ -1,10 +1,10 @@
 /** `iotctl shadow update <thing>`: merges desired or reported state (UpdateThingShadow, or /update over MQTT). */
 import { defineCommand } from '../define.js';
-import { ExitCode } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/parse.js';
 import { readUserFile } from '../../io/files.js';
-import { checkConnectionFlags } from '../../mqtt/resolve.js';
-import { addShadowOptions, mqttFlags, openShadowChannel, shadowRef } from '../shadow-options.js';
+import { buildUpdateRequest } from '../../shadow/update-request.js';
+import { renderAccepted } from '../../shadow/view.js';
+import { addShadowOptions, askShadow, shadowRef } from '../shadow-options.js';
 
 export default defineCommand({
   declare: (cmd) =>
@@ -24,8 +24,6 @@ export default defineCommand({
     "Only the keys sent change: objects merge key by key, arrays are replaced whole, null deletes. The answer is AWS's accepted document (--json), the new version on a terminal.\nHTTPS needs iot:UpdateThingShadow on thing/<thing> (named: thing/<thing>/<shadow>); --mqtt needs iot:Publish on .../shadow/update and iot:Subscribe and iot:Receive on .../update/accepted and .../update/rejected.\nExit codes: 0 ok, 1 version conflict (re-read with shadow get), 2 usage or a document AWS refuses (over 8 KB, nested deeper than 6), 3 denied, 5 connection/TLS, 6 no answer (--mqtt).",
   async run(ctx, [thing], o) {
     const ref = shadowRef(thing, o.name);
-    checkConnectionFlags(mqttFlags(o));
-    const { buildUpdateRequest } = await import('../../shadow/update-request.js');
     const request = buildUpdateRequest({
       desired: o.desired,
       reported: o.reported,
@@ -33,14 +31,6 @@ export default defineCommand({
       version: o.version === undefined ? undefined : parsePositiveInt(o.version, '--version', 0),
       clientToken: o.clientToken,
     });
-    const channel = await openShadowChannel(ctx, o);
-    try {
-      const accepted = await channel.update(ref, request);
-      const { renderAccepted } = await import('../../shadow/view.js');
-      ctx.out.result(accepted, (a, c) => renderAccepted(ref, a, c));
-    } finally {
-      await channel.close();
-    }
-    return ExitCode.OK;
+    return askShadow(ctx, o, (channel) => channel.update(ref, request), (accepted, c) => renderAccepted(ref, accepted, c));
   },
 });

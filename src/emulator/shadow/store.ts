@@ -8,11 +8,10 @@
  * A deleted shadow leaves its version behind for 48 hours, as AWS's does: a
  * shadow created again within that time continues from it.
  */
-import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../../io/files.js';
 import { isObject, type JsonObject, type ShadowRef, type StoredShadow } from '../../core/shadow/index.js';
 import { unreadableDataFile } from '../datadir.js';
-import { GroupCommit, removeStaleTempFiles } from '../store/persistence.js';
+import { GroupCommit, readDataFile } from '../store/persistence.js';
 
 /** How long a deleted shadow's version is remembered. */
 export const DELETED_VERSION_KEPT_MS = 48 * 3600 * 1000;
@@ -128,20 +127,8 @@ export class ShadowStore {
   }
 
   private async load(file: string): Promise<void> {
-    await removeStaleTempFiles(file);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    let doc: FileFormat;
-    try {
-      doc = JSON.parse(text) as FileFormat;
-    } catch (err) {
-      throw unreadableDataFile(file, `is not valid JSON (${(err as Error).message})`);
-    }
+    const doc = (await readDataFile(file)) as FileFormat | undefined;
+    if (doc === undefined) return;
     if (doc?.format !== 1 || !Array.isArray(doc.shadows) || !Array.isArray(doc.deleted)) throw unreadableDataFile(file, 'has an unknown format; this iotctl reads format 1');
     const bad = doc.shadows.findIndex((s) => !isRef(s) || !Number.isSafeInteger(s.version) || !isObject(s.state) || !isObject(s.metadata));
     if (bad >= 0) throw unreadableDataFile(file, `has a shadow (number ${bad + 1}) without its thing name, version, state or metadata`);
