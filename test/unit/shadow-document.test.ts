@@ -229,6 +229,11 @@ describe('reading a request', () => {
     expect(isShadowError(read(payload) as object)).toBe(false);
   });
 
+  it('refuses a document nested thousands of levels deep with a 400, without deep recursion', () => {
+    const deep = `{"state":{"desired":{"a":${'['.repeat(60_000)}${']'.repeat(60_000)}}}}`;
+    expect(read(deep)).toEqual({ code: 400, message: 'JSON contains too many levels of nesting; maximum is 6' });
+  });
+
   it('takes the client token of get and delete requests, and ignores the rest of their payload', () => {
     expect(readClientToken(Buffer.alloc(0))).toBeUndefined();
     expect(readClientToken(Buffer.from('{"clientToken":"abc"}'))).toBe('abc');

@@ -43,13 +43,16 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   return false;
 }
 
-/** Levels of objects and arrays: a scalar is 0, `{"a": 1}` is 1, `{"a": {"b": [1]}}` is 3. */
-export function nestingDepth(value: Json): number {
-  let deepest = 0;
-  if (Array.isArray(value)) for (const v of value) deepest = Math.max(deepest, nestingDepth(v));
-  else if (isObject(value)) for (const k of Object.keys(value)) deepest = Math.max(deepest, nestingDepth(value[k]!));
-  else return 0;
-  return deepest + 1;
+/**
+ * Whether objects and arrays nest more than `max` levels (`{"a": 1}` is 1,
+ * `{"a": {"b": [1]}}` is 3). It looks no deeper than `max + 1`, so a
+ * document nested thousands of levels deep costs no deep recursion.
+ */
+export function nestedDeeperThan(value: Json, max: number): boolean {
+  if (!Array.isArray(value) && !isObject(value)) return false;
+  if (max <= 0) return true;
+  const children = Array.isArray(value) ? value : Object.keys(value).map((k) => value[k]!);
+  return children.some((child) => nestedDeeperThan(child, max - 1));
 }
 
 /** Whether an array somewhere in `value` holds a null. */

@@ -5,7 +5,7 @@
  * Shadow error messages"). Pure.
  */
 import type { ShadowError } from './document.js';
-import { hasNullInArray, isObject, nestingDepth, type Json, type JsonObject } from './json.js';
+import { hasNullInArray, isObject, nestedDeeperThan, type Json, type JsonObject } from './json.js';
 
 /** A client token is at most 64 bytes. */
 export const MAX_CLIENT_TOKEN_BYTES = 64;
@@ -80,7 +80,7 @@ export function readUpdateRequest(payload: Uint8Array): UpdateRequest | ShadowEr
     if (key !== 'desired' && key !== 'reported') return fail(REQUEST_MESSAGES.invalidNode);
     const section = state[key]!;
     if (section !== null && !isObject(section)) return fail(key === 'desired' ? REQUEST_MESSAGES.desiredNotObject : REQUEST_MESSAGES.reportedNotObject);
-    if (section !== null && nestingDepth(section) > MAX_STATE_DEPTH) return fail(REQUEST_MESSAGES.tooDeep);
+    if (section !== null && nestedDeeperThan(section, MAX_STATE_DEPTH)) return fail(REQUEST_MESSAGES.tooDeep);
     if (section !== null && hasNullInArray(section)) return fail(REQUEST_MESSAGES.nullInArray);
     request.state[key as 'desired' | 'reported'] = section;
   }
