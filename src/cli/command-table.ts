@@ -63,6 +63,22 @@ export const COMMANDS: CommandEntry[] = [
     ],
   },
   {
+    name: 'shadow',
+    summary: 'Device Shadows: get, update, delete and list them (HTTPS, or --mqtt), watch them (MQTT)',
+    examples: [
+      `iotctl shadow update lamp --auth sigv4 --desired '{"light": "on"}'`,
+      'iotctl shadow get lamp --auth sigv4',
+      'iotctl shadow watch lamp --auth sigv4   # until Ctrl-C',
+    ],
+    verbs: [
+      { name: 'get', summary: "print a shadow: desired, reported and delta (GetThingShadow)", load: () => import('../commands/shadow/get.js') },
+      { name: 'update', summary: 'merge desired or reported state (UpdateThingShadow)', load: () => import('../commands/shadow/update.js') },
+      { name: 'delete', summary: 'delete a shadow (DeleteThingShadow)', load: () => import('../commands/shadow/delete.js') },
+      { name: 'list', summary: "list a thing's named shadows (ListNamedShadowsForThing)", load: () => import('../commands/shadow/list.js') },
+      { name: 'watch', summary: 'follow a shadow over MQTT until Ctrl-C: updates, deltas, deletes', load: () => import('../commands/shadow/watch.js') },
+    ],
+  },
+  {
     name: 'sub',
     summary: 'print MQTT messages until --count, --timeout or Ctrl-C (pretty on a terminal, NDJSON when piped)',
     examples: ["iotctl sub 'dt/+/temp' --count 1 --timeout 30s --json"],

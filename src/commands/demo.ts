@@ -44,7 +44,8 @@ export default defineCommand({
     'Runs a local AWS IoT Core in this process (free ports, a temporary folder; no AWS account, nothing left behind) and walks through:\n' +
     '  1. provisioning a device and publishing from it,\n' +
     '  2. home policies: Alice and Bob allowed in home 123_aws_ave, Chuck refused, with the reason,\n' +
-    '  3. a Cognito user from guest access, through "denied until registered", to connected.\n' +
+    '  3. a Cognito user from guest access, through "denied until registered", to connected,\n' +
+    '  4. the lamp\'s Device Shadow: the user sets it to "on" from her app, the lamp gets the delta and reports it; Chuck may not read it.\n' +
     'Exit 0 only if every expected allow and deny happened.',
   async run(ctx) {
     const started = Date.now();

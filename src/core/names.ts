@@ -15,6 +15,8 @@ export interface NameRule {
 }
 
 export const THING_NAME: NameRule = { what: 'thing name', pattern: /^[a-zA-Z0-9:_-]+$/, awsPattern: '[a-zA-Z0-9:_-]+', min: 1, max: 128, allowed: 'letters, digits, : _ -' };
+/** A named shadow (botocore iot-data ShadowName). */
+export const SHADOW_NAME: NameRule = { what: 'shadow name', pattern: /^[a-zA-Z0-9:_-]+$/, awsPattern: '[a-zA-Z0-9:_-]+', min: 1, max: 64, allowed: 'letters, digits, : _ -' };
 export const POLICY_NAME: NameRule = { what: 'policy name', pattern: /^[\w+=,.@-]+$/, awsPattern: '[\\w+=,.@-]+', min: 1, max: 128, allowed: 'letters, digits, _ + = , . @ -' };
 export const THING_TYPE_NAME: NameRule = { what: 'thing type name', pattern: /^[a-zA-Z0-9:_-]+$/, awsPattern: '[a-zA-Z0-9:_-]+', min: 1, max: 128, allowed: 'letters, digits, : _ -' };
 export const ATTRIBUTE_NAME: NameRule = { what: 'attribute name', pattern: /^[a-zA-Z0-9_.,@/:#-]+$/, awsPattern: '[a-zA-Z0-9_.,@/:#-]+', min: 1, max: 128, allowed: 'letters, digits, _ . , @ / : # -' };

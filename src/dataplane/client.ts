@@ -1,6 +1,8 @@
 /**
  * A client of AWS IoT's HTTPS data plane (botocore `iot-data`: Publish,
- * GetRetainedMessage, ListRetainedMessages), for AWS and the local IoT Core.
+ * GetRetainedMessage, ListRetainedMessages, and the Device Shadow's
+ * GetThingShadow, UpdateThingShadow, DeleteThingShadow and
+ * ListNamedShadowsForThing), for AWS and the local IoT Core.
  * It authenticates the two ways AWS IoT accepts: a client certificate
  * (mutual TLS; AWS serves it on port 8443, or on 443 to clients offering ALPN
  * `x-amzn-http-ca`) or a SigV4 signature with service `iotdata` (port 443).
@@ -14,6 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { NodeSha256 } from '../core/sha256.js';
 import type { AwsCredentials, ConnectionSpec, OutgoingMessage } from '../mqtt/types.js';
+import type { JsonObject, ShadowRef } from '../core/shadow/index.js';
 import { checkTlsMaterial } from '../mqtt/preflight.js';
 import { HttpFailure, connectionError, responseError } from './errors.js';
 
@@ -46,7 +49,7 @@ interface Response {
 }
 
 interface Request {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
@@ -135,6 +138,36 @@ export class DataPlaneClient {
     return out;
   }
 
+  /** GetThingShadow: the shadow document as AWS returns it (state with delta, metadata, version, timestamp). */
+  async getShadow(ref: ShadowRef): Promise<JsonObject> {
+    return parseJson(await this.call({ method: 'GET', path: shadowPath(ref), query: shadowQuery(ref) }, { operation: 'get-shadow', shadow: ref })) as JsonObject;
+  }
+
+  /** UpdateThingShadow with a request document (the JSON text as it will be sent; `version` as it names it); the accepted document. */
+  async updateShadow(ref: ShadowRef, document: Uint8Array, version?: number): Promise<JsonObject> {
+    const r = await this.call({ method: 'POST', path: shadowPath(ref), query: shadowQuery(ref), body: document }, { operation: 'update-shadow', shadow: ref, version });
+    return parseJson(r) as JsonObject;
+  }
+
+  /** DeleteThingShadow: `{version, timestamp}`. */
+  async deleteShadow(ref: ShadowRef): Promise<JsonObject> {
+    return parseJson(await this.call({ method: 'DELETE', path: shadowPath(ref), query: shadowQuery(ref) }, { operation: 'delete-shadow', shadow: ref })) as JsonObject;
+  }
+
+  /** ListNamedShadowsForThing, every page: the names of a thing's named shadows. */
+  async listNamedShadows(thingName: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const query: Record<string, string> = { pageSize: '100', ...(nextToken ? { nextToken } : {}) };
+      const r = await this.call({ method: 'GET', path: `/api/things/shadow/ListNamedShadowsForThing/${escape(thingName)}`, query }, { operation: 'list-shadows', shadow: { thingName } });
+      const page = parseJson(r) as { results?: string[]; nextToken?: string };
+      names.push(...(page.results ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return names;
+  }
+
   /** Closes the kept-alive connection. */
   close(): void {
     this.agent.destroy();
@@ -221,6 +254,9 @@ export class DataPlaneClient {
     });
   }
 }
+
+const shadowPath = (ref: ShadowRef) => `/things/${escape(ref.thingName)}/shadow`;
+const shadowQuery = (ref: ShadowRef): Record<string, string> => (ref.shadowName === undefined ? {} : { name: ref.shadowName });
 
 /** The error code of an AWS answer (`x-amzn-ErrorType: Code:` → Code). */
 function errorCode(r: Response): string | undefined {

@@ -9,6 +9,8 @@ import { iotctlCommand } from '../core/shell.js';
 import { tlsFailure, type Where } from '../mqtt/diagnostics.js';
 import { classifyTlsError } from '../mqtt/tls-probe.js';
 import type { ConnectionSpec } from '../mqtt/types.js';
+import { describeShadow, type ShadowRef } from '../core/shadow/index.js';
+import { connectionWords, shadowRefusal } from '../shadow/errors.js';
 
 /** A request that failed below HTTP; `reusedSocket` tells whether it went out on a kept-alive connection. */
 export class HttpFailure extends Error {
@@ -27,16 +29,26 @@ export class HttpFailure extends Error {
 }
 
 export interface Operation {
-  operation: 'publish' | 'get-retained' | 'list-retained';
+  operation: 'publish' | 'get-retained' | 'list-retained' | 'get-shadow' | 'update-shadow' | 'delete-shadow' | 'list-shadows';
   topic?: string;
   retain?: boolean;
+  /** The shadow operations': which shadow (a list names only the thing). */
+  shadow?: ShadowRef;
+  /** UpdateThingShadow: the version the request named. */
+  version?: number;
 }
 
 const ACTION: Record<Operation['operation'], string> = {
   publish: 'iot:Publish',
   'get-retained': 'iot:GetRetainedMessage',
   'list-retained': 'iot:ListRetainedMessages',
+  'get-shadow': 'iot:GetThingShadow',
+  'update-shadow': 'iot:UpdateThingShadow',
+  'delete-shadow': 'iot:DeleteThingShadow',
+  'list-shadows': 'iot:ListNamedShadowsForThing',
 };
+
+const SHADOW_VERBS = { 'get-shadow': 'get', 'update-shadow': 'update', 'delete-shadow': 'delete', 'list-shadows': 'list' } as const;
 
 const where = (spec: ConnectionSpec): Where => ({ endpoint: spec.endpoint, port: spec.port, caFile: spec.caFile });
 const at = (spec: ConnectionSpec) => `${spec.endpoint}:${spec.port}`;
@@ -67,14 +79,24 @@ function what(op: Operation): string {
       return `GetRetainedMessage for "${op.topic}"`;
     case 'list-retained':
       return 'ListRetainedMessages';
+    case 'list-shadows':
+      return `ListNamedShadowsForThing for ${op.shadow!.thingName}`;
+    default:
+      return `${op.operation === 'get-shadow' ? 'GetThingShadow' : op.operation === 'update-shadow' ? 'UpdateThingShadow' : 'DeleteThingShadow'} for ${describeShadow(op.shadow!)}`;
   }
+}
+
+/** The resource `iotctl policy test` takes for the operation: a topic, or for the shadow actions `<thing>[/<shadow>]`. */
+function resourceOf(op: Operation): string {
+  if (!op.shadow) return op.topic ?? '*';
+  return op.shadow.shadowName === undefined ? op.shadow.thingName : `${op.shadow.thingName}/${op.shadow.shadowName}`;
 }
 
 /** `iotctl policy test ...` for the request (HTTPS has no client id: thing variables stay unresolved). */
 function policyCheck(op: Operation, spec: ConnectionSpec): string {
   const action = op.operation === 'publish' && op.retain ? 'iot:RetainPublish' : ACTION[op.operation];
   const principal = spec.checkWith?.length ? spec.checkWith : ['--principal', spec.principal ?? (spec.auth === 'mtls' ? '<certificate ARN or id>' : '<Cognito identity id>')];
-  return iotctlCommand(['policy', 'test', ...principal, '--action', action, '--resource', op.topic ?? '*']);
+  return iotctlCommand(['policy', 'test', ...principal, '--action', action, '--resource', resourceOf(op)]);
 }
 
 const SIGNATURE_CODES = new Set(['InvalidSignatureException', 'UnrecognizedClientException', 'ExpiredTokenException', 'IncompleteSignatureException', 'MissingAuthenticationTokenException']);
@@ -104,6 +126,10 @@ export function responseError(r: { status: number; headers: IncomingMessage['hea
     );
   }
   if (r.status === 403) return fail(ExitCode.DENIED, `check the policy with: ${policyCheck(op, spec)}`);
+  if (op.shadow && op.operation !== 'publish') {
+    const refusal = shadowRefusal({ status: r.status, message: message ?? code, ref: op.shadow, operation: SHADOW_VERBS[op.operation as keyof typeof SHADOW_VERBS], via: `HTTP ${r.status} ${code}`, version: op.version, words: connectionWords(spec) });
+    if (refusal) return refusal;
+  }
   if (r.status === 404 && code === 'ResourceNotFoundException') return fail(ExitCode.NOT_FOUND, op.operation === 'get-retained' ? 'publish one with: iotctl pub --http --retain <topic> <message>' : undefined);
   if (r.status === 404) return fail(ExitCode.FAILURE, `is ${at(spec)} an AWS IoT data endpoint? ${PORTS_HINT}`);
   if (r.status === 413) return fail(ExitCode.USAGE, 'AWS IoT accepts messages of at most 128 KB');

@@ -3,9 +3,12 @@
  * over MQTT 5 (refusals come with AWS's reason codes) but for one step that
  * shows how MQTT 3.1.1 is refused (the connection dropped): a device
  * provisioned and talking; the home policies (Alice and Bob share home
- * 123_aws_ave, Chuck is refused there); and a Cognito user from guest access,
- * through "denied until registered", to connected.
+ * 123_aws_ave, Chuck is refused there); a Cognito user from guest access,
+ * through "denied until registered", to connected; and the lamp, whose
+ * Device Shadow Alice sets from her app while Chuck may not even read it.
  */
+import type { AwsCredentials } from '../mqtt/types.js';
+import type { ProvisionResult } from '../identity/provision.js';
 import { attempt, brokerReason, nextMessage, type Check } from './checks.js';
 import type { World } from './world.js';
 
@@ -78,7 +81,7 @@ async function deviceChapter(world: World, n: Narrator, checks: Check[]): Promis
   );
 }
 
-async function homeChapter(world: World, n: Narrator, checks: Check[]): Promise<void> {
+async function homeChapter(world: World, n: Narrator, checks: Check[]): Promise<{ chuck: ProvisionResult }> {
   const chapter = 'home';
   n.chapter('2. Home policies', 'Alice and Bob share home 123_aws_ave; Chuck lives at 456_iot_ln. One policy per home (template "home"), attached to each member\'s certificate.');
   const [alice, bob, chuck] = await n.step('provision alice, bob (home 123_aws_ave) and chuck (home 456_iot_ln)', async () => [
@@ -128,9 +131,13 @@ async function homeChapter(world: World, n: Narrator, checks: Check[]): Promise<
     const { IotctlError, ExitCode } = await import('../core/errors.js');
     throw new IotctlError('NOT_DELIVERED', 'not delivered', { exitCode: ExitCode.DENIED });
   });
+  return { chuck };
 }
 
-async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promise<void> {
+/** A signed-in user: her identity id and temporary credentials. */
+type SignedIn = AwsCredentials & { identityId: string };
+
+async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promise<{ alice: SignedIn }> {
   const chapter = 'cognito';
   n.chapter(
     '3. App users with Amazon Cognito',
@@ -195,13 +202,83 @@ async function cognitoChapter(world: World, n: Narrator, checks: Check[]): Promi
     if (!(await arrival)) throw new Error('her message did not come back');
     return 'published and received';
   });
+  return { alice };
+}
+
+async function lampChapter(world: World, n: Narrator, checks: Check[], people: { alice: SignedIn; chuck: ProvisionResult }): Promise<void> {
+  const chapter = 'lamp';
+  n.chapter(
+    '4. The lamp and its Device Shadow',
+    'The shadow keeps what the app wants (desired) and what the lamp does (reported); the lamp catches up from the delta, even after being offline. Over MQTT, a shadow is its reserved topics $aws/things/lamp/shadow/...',
+  );
+  const prefix = '$aws/things/lamp/shadow';
+  const lamp = await n.step('iotctl provision lamp --template shadow', () => world.provision('lamp', 'shadow'));
+  const { alice, chuck } = people;
+  await n.step("attach an IoT policy to Alice's identity: she may update the lamp's shadow and read the answers", async () => {
+    const { registerIdentity } = await import('../cognito/registration.js');
+    const arn = `arn:aws:iot:${world.region}:${world.emulator.endpoints.accountId}`;
+    const document = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Publish', Resource: [`${arn}:topic/${prefix}/update`, `${arn}:topic/${prefix}/get`] },
+        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: `${arn}:topicfilter/${prefix}/*` },
+        { Effect: 'Allow', Action: 'iot:Receive', Resource: `${arn}:topic/${prefix}/*` },
+      ],
+    };
+    await registerIdentity(world.iot, alice.identityId, { name: 'demo-lamp-app', document: JSON.stringify(document) });
+  });
+  const lampSession = await world.deviceSession(lamp, 'lamp');
+  await lampSession.subscribe(`${prefix}/update/delta`, 1);
+  const app = await world.webSocketSession(alice.identityId, alice);
+  const delta = nextMessage(lampSession, `${prefix}/update/delta`);
+  await verify(world, n, checks, { chapter, title: 'Alice sets desired.light = "on" (SigV4 WebSocket)', expected: 'allowed' }, async () => {
+    await app.subscribe(`${prefix}/update/accepted`, 1);
+    const accepted = nextMessage(app, `${prefix}/update/accepted`);
+    await app.publish({ topic: `${prefix}/update`, payload: Buffer.from(JSON.stringify({ state: { desired: { light: 'on' } }, clientToken: 'alice-app' })), qos: 1 });
+    const answer = await accepted;
+    if (!answer) throw new Error('no answer on update/accepted');
+    return `accepted, version ${String((JSON.parse(text(answer.payload)) as { version?: number }).version)}`;
+  });
+  await verify(world, n, checks, { chapter, title: 'the lamp (mutual TLS) gets the delta', expected: 'allowed' }, async () => {
+    const message = await delta;
+    if (!message) throw new Error('no delta arrived');
+    return `delta ${JSON.stringify((JSON.parse(text(message.payload)) as { state?: unknown }).state)}`;
+  });
+  await verify(world, n, checks, { chapter, title: 'the lamp reports light = "on": the shadow is in sync', expected: 'allowed' }, async () => {
+    for (const topic of [`${prefix}/update/accepted`, `${prefix}/get/accepted`]) await lampSession.subscribe(topic, 1);
+    const reported = nextMessage(lampSession, `${prefix}/update/accepted`);
+    await lampSession.publish({ topic: `${prefix}/update`, payload: Buffer.from(JSON.stringify({ state: { reported: { light: 'on' } } })), qos: 1 });
+    if (!(await reported)) throw new Error('the report was not accepted');
+    const got = nextMessage(lampSession, `${prefix}/get/accepted`);
+    await lampSession.publish({ topic: `${prefix}/get`, payload: Buffer.from('{}'), qos: 1 });
+    const answer = await got;
+    if (!answer) throw new Error('no answer on get/accepted');
+    const doc = JSON.parse(text(answer.payload)) as { state: { delta?: unknown; reported?: { light?: string } }; version: number };
+    if (doc.state.delta !== undefined || doc.state.reported?.light !== 'on') throw new Error(`not in sync: ${JSON.stringify(doc.state)}`);
+    return `version ${doc.version}, no delta`;
+  });
+  await verify(
+    world,
+    n,
+    checks,
+    { chapter, title: "Chuck reads the lamp's shadow (GetThingShadow)", expected: 'denied', action: 'iot:GetThingShadow' },
+    async () => {
+      const client = await world.httpsClient(chuck);
+      try {
+        await client.getShadow({ thingName: 'lamp' });
+      } finally {
+        client.close();
+      }
+    },
+  );
 }
 
 /** Runs the whole story; never throws for a wrong decision (that is a failed check), only for a broken setup. */
 export async function tellStory(world: World, narrator: Narrator): Promise<Check[]> {
   const checks: Check[] = [];
   await deviceChapter(world, narrator, checks);
-  await homeChapter(world, narrator, checks);
-  await cognitoChapter(world, narrator, checks);
+  const { chuck } = await homeChapter(world, narrator, checks);
+  const { alice } = await cognitoChapter(world, narrator, checks);
+  await lampChapter(world, narrator, checks, { alice, chuck });
   return checks;
 }

@@ -12,6 +12,7 @@ import type { Emulator } from '../emulator/index.js';
 import type { AuthLogEvent } from '../emulator/broker/auth-log.js';
 import type { AwsCredentials, ConnectionSpec, MqttSession, MqttVersion } from '../mqtt/types.js';
 import type { ProvisionResult } from '../identity/provision.js';
+import type { DataPlaneClient } from '../dataplane/client.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -28,6 +29,8 @@ export interface World {
   deviceSession(device: ProvisionResult, clientId: string, mqtt?: MqttVersion): Promise<MqttSession>;
   /** A SigV4 WebSocket session with temporary (Cognito) credentials. */
   webSocketSession(clientId: string, credentials: AwsCredentials): Promise<MqttSession>;
+  /** A client of the HTTPS data plane with a provisioned device's certificate (the caller closes it). */
+  httpsClient(device: ProvisionResult): Promise<DataPlaneClient>;
   close(): Promise<void>;
 }
 
@@ -91,6 +94,10 @@ export async function createWorld(): Promise<World> {
     deviceSession: (device, clientId, mqtt = 5) =>
       open({ ...base, mqtt, port: endpoints.mqtt!.port, auth: 'mtls', clientId, certFile: device.files.certificate, keyFile: device.files.privateKey, principal: device.certificateArn }),
     webSocketSession: (clientId, creds) => open({ ...base, port: endpoints.ws!.port, auth: 'sigv4', clientId, region: endpoints.region, credentials: async () => creds }),
+    async httpsClient(device) {
+      const { DataPlaneClient } = await import('../dataplane/client.js');
+      return DataPlaneClient.open({ ...base, port: endpoints.https.port, auth: 'mtls', clientId: device.thingName, certFile: device.files.certificate, keyFile: device.files.privateKey, principal: device.certificateArn });
+    },
     async close() {
       await Promise.allSettled(sessions.map((s) => s.disconnect()));
       iot.destroy();

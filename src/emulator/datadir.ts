@@ -22,6 +22,8 @@ export const FILES = {
   runtime: 'server.json',
   /** Retained MQTT messages (0600: payloads may be private). */
   retained: 'retained.json',
+  /** Device shadows, and the versions of recently deleted ones (0600). */
+  shadows: 'shadows.json',
   /** Authentication failures and authorization denials of the data plane, one JSON object per line (0600). */
   authLog: 'auth-log.jsonl',
   /** Persistent MQTT sessions: subscriptions and queued QoS 1 messages (0600), and the journal of changes since. */

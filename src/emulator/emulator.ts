@@ -18,6 +18,7 @@ import { startDataPlane, type DataPlane } from './data-plane/data-plane.js';
 import { seedWebApp } from './web/app.js';
 import { startWebServer, type WebServer } from './web/server.js';
 import { isLoopbackAddress } from './web/host-check.js';
+import { startShadows, type ShadowPolicy, type Shadows } from './shadow/index.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from './broker/outbound.js';
 import type { SubscribeDeniedMode } from './broker/hooks.js';
 import { RetainedStore } from './broker/retained.js';
@@ -104,6 +105,8 @@ export interface EmulatorOptions {
   listeners?: Partial<ListenerLimits>;
   /** What may wait to be sent to one MQTT client: QoS 0 dropped past 512 KiB, disconnected past 4 MiB or when full for 10 s. */
   outbound?: Partial<OutboundLimits>;
+  /** Where AWS leaves the Device Shadow unclear: shadows of things not in the registry (allowed by default), and a deleted thing's shadows (kept by default). */
+  shadows?: ShadowPolicy;
   log?: EmulatorLogger;
   /** Clock (epoch ms), for tests of expiry. */
   now?: () => number;
@@ -240,6 +243,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   const server = createHttpServer(controlPlane.handle, limits);
   new ConnectionGuard(server, 'control plane', listenerLimits, guardEventWriter(authLog, 'http'));
   let broker: Broker | undefined;
+  let shadows: Shadows | undefined;
   let dataPlane: DataPlane | undefined;
   let web: WebServer | undefined;
   const closeHttp = async () => {
@@ -276,6 +280,14 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       now,
       logError: options.log?.error,
     });
+    shadows = await startShadows({
+      file: dataDir ? dataFile(dataDir, 'shadows') : undefined,
+      broker,
+      state: store,
+      now,
+      ...options.shadows,
+      logError: options.log?.error,
+    });
     dataPlane = await startDataPlane({
       host,
       port: options.ports?.https ?? DEFAULT_PORTS.https,
@@ -286,6 +298,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       authenticator,
       broker,
       retained,
+      shadows: shadows.service,
       log: authLog,
       listenerLimits,
       httpLimits: limits,
@@ -313,6 +326,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
     }
   } catch (err) {
     await dataPlane?.close();
+    await shadows?.close();
     await broker?.close();
     await closeHttp();
     await removeTemp();
@@ -344,6 +358,7 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
       // The web app and HTTPS first: nothing may publish into a broker that is closing.
       await web?.close();
       await dataPlane!.close();
+      await shadows!.close();
       await broker!.close();
       await closeHttp();
       await Promise.all([store.flush(), retained.flush(), authLog.flush()]);

@@ -35,7 +35,7 @@ export interface ConnectionFlags {
 export type AuthChoice = AuthMode | 'cognito';
 
 /** Who uses the session: a second session of a device must not take over the device's own connection. */
-export type SessionRole = 'pub' | 'sub' | 'tail';
+export type SessionRole = 'pub' | 'sub' | 'tail' | 'shadow';
 
 export interface ResolveDeps {
   /** A resolved profile setting (data-endpoint, mqtt-port, ws-port, ca-file, auth, region, endpoint-url, driver). */

@@ -11,8 +11,12 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { runCli } from './cli.js';
 import type { LocalIot } from './local-iot.js';
 
+import { peer } from './peer.js';
+
 export { peer, type Run } from './peer.js';
 
+/** The Debian AWS CLI v2 (the `aws` first on PATH may be a pip v1). */
+export const AWS_CLI = '/usr/bin/aws';
 export const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
 export const MOSQUITTO_SUB = '/usr/bin/mosquitto_sub';
 /** Debian's python3, which has python3-paho-mqtt (the pyenv python3 on PATH does not). */
@@ -36,6 +40,25 @@ export async function provisionFolder(local: LocalIot, work: string, thingName: 
   if (r.code !== 0) throw new Error(`provision ${thingName} failed: ${r.stderr}`);
   const manifest = JSON.parse(readFileSync(path.join(dir, 'device.json'), 'utf8'));
   return { thingName, dir, port: manifest.port, certificateId: manifest.certificateId, certificateArn: manifest.certificateArn };
+}
+
+/** `aws <args>` against the local IoT Core's HTTPS data plane, with its root key and the local CA (AWS_CA_BUNDLE); nothing of the machine's AWS setup. */
+export function awsDataPlane(local: LocalIot, args: string[], home: string): Promise<import('./peer.js').Run> {
+  const { credentials, endpoints } = local.emulator;
+  return peer(AWS_CLI, ['--endpoint-url', endpoints.https.url, '--region', endpoints.region, '--output', 'json', ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      // Set machine-wide on some hosts: the local CA replaces it here.
+      AWS_CA_BUNDLE: endpoints.caFile,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_PAGER: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+  });
 }
 
 /** An "app" over SigV4 WebSockets with the root key (allowed everything), to watch and to send. */

@@ -28,6 +28,10 @@ describe('iotctl demo', () => {
       'cognito: denied -> denied',
       'cognito: denied -> denied',
       'cognito: allowed -> allowed',
+      'lamp: allowed -> allowed',
+      'lamp: allowed -> allowed',
+      'lamp: allowed -> allowed',
+      'lamp: denied -> denied',
     ]);
     // Denials come with the broker's own reason and, on MQTT 5, AWS's reason code; on MQTT 3.1.1 the connection drops.
     expect(byTitle['Chuck publishes home/123_aws_ave/door_1/open']?.why).toMatch(/iotctl-home-456_iot_ln.*PUBACK not authorized \(0x87\)/);
@@ -35,14 +39,20 @@ describe('iotctl demo', () => {
     expect(byTitle['the same on MQTT 3.1.1: the connection drops']?.why).toMatch(/iotctl-device.* → connection closed$/);
     const beforeRegister = report.checks.find((c) => c.title.startsWith('Alice (signed in'));
     expect(beforeRegister?.why).toMatch(/no IoT policy is attached to the identity.*CONNACK not authorized \(0x87\)/);
+    // The lamp: the delta Alice caused reaches the lamp; after its report the shadow is in sync; Chuck's read is an HTTP 403.
+    expect(byTitle['the lamp (mutual TLS) gets the delta']).toMatchObject({ ok: true });
+    expect(report.checks.find((c) => c.title.startsWith('the lamp reports'))).toMatchObject({ actual: 'allowed', ok: true });
+    expect(byTitle["Chuck reads the lamp's shadow (GetThingShadow)"]?.why).toMatch(/iotctl-home-456_iot_ln\) allows it → HTTP 403$/);
   });
 
   it('tells the story in words when not asked for JSON', async () => {
     const r = await spawnCli(['demo'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('2. Home policies');
+    expect(r.stdout).toContain('4. The lamp and its Device Shadow');
+    expect(r.stdout).toMatch(/✔ the lamp \(mutual TLS\) gets the delta: allowed\n {6}delta \{"light":"on"\}\n/);
     expect(r.stdout).toMatch(/✔ Chuck publishes home\/123_aws_ave\/door_1\/open: denied\n {6}why: /);
-    expect(r.stdout).toMatch(/All 13 checks behaved as AWS IoT would/);
+    expect(r.stdout).toMatch(/All 17 checks behaved as AWS IoT would/);
     expect(r.stdout).not.toMatch(/\u001b\[/);
     // The summary fits an 80-column terminal.
     const summary = r.stdout.slice(r.stdout.indexOf('Summary'));

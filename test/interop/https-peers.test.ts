@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startLocalIot, type LocalIot } from '../helpers/local-iot.js';
 import { peer, type Run } from '../helpers/peer.js';
+import { awsDataPlane } from '../helpers/peers.js';
 
 const CURL = '/usr/bin/curl';
 const AWS = '/usr/bin/aws';
@@ -59,23 +60,7 @@ const curl = (topic: string, body: string, withCertificate = true) =>
     `${url}/topics/${topic}?qos=1`,
   ]);
 
-function aws(args: string[]): Promise<Run> {
-  const { credentials, endpoints } = local.emulator;
-  return peer(AWS, ['--endpoint-url', endpoints.https.url, '--region', endpoints.region, '--output', 'json', ...args], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: device,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      // Set machine-wide on some hosts: the local CA replaces it here.
-      AWS_CA_BUNDLE: endpoints.caFile,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_PAGER: '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
-  });
-}
+const aws = (args: string[]): Promise<Run> => awsDataPlane(local, args, device);
 
 beforeAll(async () => {
   if (!available) return;

@@ -38,6 +38,13 @@ describe('AWS IoT limits for the broker', () => {
     ['$SYS/broker', /reserved/],
     ['$other', /reserved/],
     ['$aws/events/presence/connected/c1', /clients may subscribe to it, not publish/],
+    // The Device Shadow's requests are for clients; its answers are the service's alone.
+    ['$aws/things/t/shadow/name/config/get', undefined],
+    ['$aws/things/t/shadow/delete', undefined],
+    ['$aws/things/t/shadow/update/delta', /Device Shadow service answers; clients may subscribe to it, not publish/],
+    ['$aws/things/t/shadow/name/config/get/accepted', /Device Shadow service answers/],
+    ['$aws/things/t/shadow/delete/rejected', /Device Shadow service answers/],
+    ['$aws/things/t/shadow/get/delta', undefined],
   ])('publish topic %j', (topic, problem) => {
     const p = publishTopicProblem(topic);
     if (problem) expect(p).toMatch(problem);

@@ -20,13 +20,13 @@ export default defineCommand({
       });
     }
     if (!options.yes) {
-      const what = options.all ? 'all state, the CA and the root key' : 'all things, certificates, policies, identities, retained messages, persistent sessions and the auth log';
+      const what = options.all ? 'all state, the CA and the root key' : 'all things, certificates, policies, identities, retained messages, shadows, persistent sessions and the auth log';
       if (!(await ctx.out.confirm(`Delete ${what} of the local IoT Core in ${dataDir}?`, '--yes'))) {
         ctx.out.info('nothing deleted.');
         return ExitCode.FAILURE;
       }
     }
-    const names: string[] = [FILES.state, FILES.runtime, FILES.retained, FILES.sessions, FILES.sessionJournal, FILES.authLog, `${FILES.authLog}.1`];
+    const names: string[] = [FILES.state, FILES.runtime, FILES.retained, FILES.shadows, FILES.sessions, FILES.sessionJournal, FILES.authLog, `${FILES.authLog}.1`];
     if (options.all) names.push(FILES.secrets, FILES.caCert, FILES.caKey, FILES.serverCert, FILES.serverKey);
     let present: string[] = [];
     try {
@@ -36,7 +36,7 @@ export default defineCommand({
     }
     // Temp files of writes cut short by a crash go too.
     const tempOf = (file: string, n: string) => n.startsWith(`.${file}.`) && n.endsWith('.tmp');
-    const removed = present.filter((n) => names.includes(n) || [FILES.state, FILES.retained, FILES.sessions, FILES.sessionJournal].some((file) => tempOf(file, n)));
+    const removed = present.filter((n) => names.includes(n) || [FILES.state, FILES.retained, FILES.shadows, FILES.sessions, FILES.sessionJournal].some((file) => tempOf(file, n)));
     await Promise.all(removed.map((n) => fs.rm(`${dataDir}/${n}`, { force: true })));
     ctx.out.result({ dataDir, removed }, (r) => (r.removed.length ? `reset ${r.dataDir} (removed ${r.removed.join(', ')})` : `nothing to reset in ${r.dataDir}`));
     return ExitCode.OK;

@@ -19,7 +19,7 @@ export default defineCommand({
       .option('--port <n>', 'control-plane HTTP port (IoT and Cognito Identity); 0 picks a free one', '4580')
       .option('--mqtt-port <n>', 'MQTT over mutual TLS port (device certificates); 0 picks a free one', '4581')
       .option('--ws-port <n>', 'MQTT over WebSocket port (TLS, SigV4-presigned, path /mqtt); 0 picks a free one', '4582')
-      .option('--https-port <n>', 'HTTPS data-plane port (publish and retained messages; a client certificate or SigV4); 0 picks a free one', '4583')
+      .option('--https-port <n>', 'HTTPS data-plane port (publish, retained messages, shadows; a client certificate or SigV4); 0 picks a free one', '4583')
       .option('--ephemeral', 'keep everything in memory; nothing survives a stop')
       .option('--web', 'also serve the web app (templates/web) on http://127.0.0.1:<web port>/, with its identity pool, user policy and lamp')
       .option('--web-port <n>', "the web app's port (plain HTTP, this machine only); 0 picks a free one", '4584')
@@ -148,7 +148,7 @@ function printReady(ctx: Context, emulator: Emulator, dataDir: string | undefine
       `  control plane   ${c.bold(r.controlPlane)}  (IoT and Cognito Identity; region ${r.region}, account ${r.accountId})`,
       `  MQTT            ${c.bold(r.mqtt)}  (mutual TLS: device certificates)`,
       `  WebSocket       ${c.bold(r.websocket)}  (SigV4-presigned, service iotdevicegateway)`,
-      `  HTTPS           ${c.bold(r.https)}  (publish and retained messages: a client certificate, or SigV4 service iotdata)`,
+      `  HTTPS           ${c.bold(r.https)}  (publish, retained messages, shadows: a client certificate, or SigV4 service iotdata)`,
       ...(r.web ? [`  web app         ${c.bold(r.web)}  (open it in a browser; identity pool ${r.identityPoolId})`] : []),
       `  CA certificate  ${r.caFile}`,
       `  auth log        ${r.logFile}  (iotctl local logs)`,

@@ -86,6 +86,14 @@ export interface Broker {
    * has taken the message (what a PUBACK would say).
    */
   publishAs(publisher: PublisherFacts, message: PublishedMessage): Promise<void>;
+  /**
+   * Hands `handler` every message on a topic `filter` matches, once the broker
+   * has taken it: an MQTT PUBLISH after iot:Publish allowed it, or a message
+   * of publishAs. This is how an AWS service behind the broker (the Device
+   * Shadow) hears its requests; it answers with publishAs. Returns a
+   * function that stops it.
+   */
+  serve(filter: string, handler: (message: { topic: string; payload: Buffer }) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -121,12 +129,25 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       connectionCount: () => connections.size,
       sessions,
       publishAs: (publisher, message) => publishAs(aedes, flow, sessions, publisher, message),
+      serve: (filter, handler) => serve(aedes, filter, handler),
       close,
     };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** An in-process subscription of aedes's: no client, no hooks, so no policy (the PUBLISH was authorized on its way in). */
+function serve(aedes: Aedes, filter: string, handler: (message: { topic: string; payload: Buffer }) => void): () => void {
+  const listener = (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+    done();
+    handler({ topic: packet.topic, payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload });
+  };
+  aedes.subscribe(filter, listener as never, () => {});
+  return () => {
+    if (!aedes.closed) aedes.unsubscribe(filter, listener as never, () => {});
+  };
 }
 
 // ------------------------------------------------------------------ steps

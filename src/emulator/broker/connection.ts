@@ -44,6 +44,10 @@ export class Resources {
   topicFilter(filter: string): string {
     return `${this.prefix}topicfilter/${filter}`;
   }
+  /** thing/<name>, or thing/<name>/<shadow name> for a named shadow (the shadow actions' resources). */
+  thing(thingName: string, shadowName?: string): string {
+    return `${this.prefix}thing/${thingName}${shadowName === undefined ? '' : `/${shadowName}`}`;
+  }
 }
 
 export class BrokerConnection {

@@ -3,6 +3,7 @@
  * the broker enforces them. Each check returns a sentence for the auth log,
  * or undefined when the value is fine.
  */
+import { isShadowAnswerTopic } from '../../core/shadow/topics.js';
 import { checkClientId, checkTopicFilter, checkTopicName, parseSharedFilter } from '../../core/topic.js';
 
 /** 128 KB per PUBLISH payload. */
@@ -62,6 +63,7 @@ export function publishTopicProblem(topic: string): string | undefined {
   const problem = checkTopicName(topic)?.message ?? reservedProblem(topic, 'topic');
   if (problem) return problem;
   if (topic.startsWith(EVENTS_PREFIX)) return `the topic "${topic}" is reserved for the events AWS IoT Core publishes; clients may subscribe to it, not publish`;
+  if (isShadowAnswerTopic(topic)) return `the topic "${topic}" is where the Device Shadow service answers; clients may subscribe to it, not publish (requests go to .../get, .../update and .../delete)`;
   return undefined;
 }
 

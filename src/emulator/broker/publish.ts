@@ -31,12 +31,8 @@ export interface PublishDeps {
 
 const CLOSED = 'connection closed';
 
-/** Who published a message that did not arrive over MQTT (the HTTPS data plane): for attribution only. */
-export interface PublisherFacts {
-  principal: Principal;
-  transport: 'https';
-  sourceIp?: string;
-}
+/** Who published a message that did not arrive over MQTT (the HTTPS data plane, or a service such as the Device Shadow): for attribution only. */
+export type PublisherFacts = { principal: Principal; transport: 'https'; sourceIp?: string } | { transport: 'service'; service: 'shadow' };
 
 /** MQTT 5 PUBLISH properties, as the HTTPS data plane reads them from its headers and query. */
 export interface MessageProperties {

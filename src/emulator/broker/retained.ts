@@ -5,10 +5,9 @@
  * (temp file, fsync, rename) to retained.json, concurrent stores sharing
  * writes. A store resolves once it is on disk, before the message is forwarded.
  */
-import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../../io/files.js';
 import { unreadableDataFile } from '../datadir.js';
-import { GroupCommit, removeStaleTempFiles } from '../store/persistence.js';
+import { GroupCommit, readDataFile } from '../store/persistence.js';
 import { loadProperties, storeProperties, type KeptProperties, type StoredProperties } from './message-properties.js';
 
 export interface RetainedMessage {
@@ -95,20 +94,8 @@ export class RetainedStore {
   }
 
   private async load(file: string): Promise<void> {
-    await removeStaleTempFiles(file);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    let doc: FileFormat;
-    try {
-      doc = JSON.parse(text) as FileFormat;
-    } catch (err) {
-      throw unreadableDataFile(file, `is not valid JSON (${(err as Error).message})`);
-    }
+    const doc = (await readDataFile(file)) as FileFormat | undefined;
+    if (doc === undefined) return;
     if (doc?.format !== 1 || !Array.isArray(doc.messages)) throw unreadableDataFile(file, 'has an unknown format; this iotctl reads format 1');
     for (const m of doc.messages) {
       const message: RetainedMessage = { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: m.qos, storedAt: m.storedAt };

@@ -1,6 +1,6 @@
 /**
- * The HTTPS data plane: AWS IoT's data-plane HTTP API (botocore `iot-data`)
- * on one TLS port, as on AWS's 8443 and 443 together. A request authenticates
+ * The HTTPS data plane: AWS IoT's data-plane HTTP API (botocore `iot-data`:
+ * messages, retained messages, the Device Shadow's REST API) on one TLS port, as on AWS's 8443 and 443 together. A request authenticates
  * with a SigV4 signature (service `iotdata`: the AWS CLI, the SDKs) or, like
  * the curl of the AWS docs, with the client certificate of its connection:
  * any certificate completes the handshake and the registry decides, as on the
@@ -36,6 +36,8 @@ import { queryMap, splitTarget } from '../http/target.js';
 import type { StateStore } from '../store/state.js';
 import { AuthenticationFailure, Callers, type Caller } from './caller.js';
 import { dataPlaneRoutes, unknownOperation, type DataPlaneRoute } from './routes.js';
+import { shadowRoutes } from '../shadow/routes.js';
+import type { ShadowService } from '../shadow/service.js';
 
 /**
  * ALPN: AWS IoT serves HTTPS with client certificates on port 443 only to
@@ -54,6 +56,7 @@ export interface DataPlaneOptions {
   authenticator: Authenticator;
   broker: Pick<Broker, 'publishAs'>;
   retained: RetainedStore;
+  shadows: ShadowService;
   log: AuthLog;
   listenerLimits: ListenerLimits;
   httpLimits: HttpLimits;
@@ -68,9 +71,10 @@ export interface DataPlane {
   close(): Promise<void>;
 }
 
-const router = new Router<DataPlaneRoute>(dataPlaneRoutes);
+const routes = [...dataPlaneRoutes, ...shadowRoutes];
+const router = new Router<DataPlaneRoute>(routes);
 /** Every method a route serves, for CORS preflights. */
-const CORS_METHODS = [...new Set(dataPlaneRoutes.map((r) => r.method))].join(',');
+const CORS_METHODS = [...new Set(routes.map((r) => r.method))].join(',');
 
 function hostName(req: IncomingMessage): string | undefined {
   const host = req.headers.host?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -126,7 +130,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     guard.authenticated(x.socket);
     const query = queryMap(x.rawQuery);
     if (!query) throw new ServiceError('InvalidRequestException', 'The query string is not validly percent-encoded.');
-    const context = { broker: options.broker, retained: options.retained, resources, traceId: x.requestId };
+    const context = { broker: options.broker, retained: options.retained, shadows: options.shadows, resources, now: options.now, traceId: x.requestId };
     return route.handle({ params, query, headers: req.headers, body: await readOnce(), caller: x.caller }, context);
   }
 

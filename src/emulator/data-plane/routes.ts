@@ -2,7 +2,7 @@
  * The HTTPS data plane's operations, as botocore's `iot-data` model has them:
  * Publish `POST /topics/{topic}`, GetRetainedMessage `GET /retainedMessage/{topic}`
  * and ListRetainedMessages `GET /retainedMessage`. A route table: the Device
- * Shadow's REST API adds its routes here.
+ * Shadow's REST API adds its routes beside these (shadow/routes.ts).
  *
  * Topics arrive percent-encoded as one segment (the SDKs and the AWS CLI send
  * `a%2Fb`) or with their slashes as they are (curl users type `/topics/a/b`);
@@ -14,6 +14,7 @@ import type { Broker } from '../broker/broker.js';
 import type { Resources } from '../broker/connection.js';
 import { MAX_PAYLOAD_BYTES, mayRetain, publishTopicProblem } from '../broker/limits.js';
 import type { RetainedStore } from '../broker/retained.js';
+import type { ShadowService } from '../shadow/service.js';
 import { ServiceError, invalidRequest, notFound } from '../errors.js';
 import { paginate } from '../pagination.js';
 import type { Caller } from './caller.js';
@@ -32,7 +33,9 @@ export interface DataPlaneRequest {
 export interface DataPlaneContext {
   broker: Pick<Broker, 'publishAs'>;
   retained: RetainedStore;
+  shadows: ShadowService;
   resources: Resources;
+  now: () => number;
   /** The operation's trace id, echoed in the body as AWS does. */
   traceId: string;
 }
@@ -116,4 +119,4 @@ export const dataPlaneRoutes: DataPlaneRoute[] = [
 
 /** A path no route serves with any method. */
 export const unknownOperation = (method: string, path: string) =>
-  new ServiceError('UnknownOperationException', `The local IoT Core's HTTPS data plane does not support ${method} ${path} (it serves POST /topics/<topic>, GET /retainedMessage/<topic> and GET /retainedMessage).`);
+  new ServiceError('UnknownOperationException', `The local IoT Core's HTTPS data plane does not support ${method} ${path} (it serves POST /topics/<topic>, GET /retainedMessage/<topic>, GET /retainedMessage, GET|POST|DELETE /things/<thing>/shadow and GET /api/things/shadow/ListNamedShadowsForThing/<thing>).`);

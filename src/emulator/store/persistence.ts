@@ -33,20 +33,8 @@ export class FileStorage implements SnapshotStorage {
   constructor(readonly file: string) {}
 
   async load(): Promise<Snapshot | undefined> {
-    await removeStaleTempFiles(this.file);
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw unreadableDataFile(this.file, `is not valid JSON (${(err as Error).message})`);
-    }
+    const parsed = await readDataFile(this.file);
+    if (parsed === undefined) return undefined;
     const problem = snapshotProblem(parsed);
     if (problem) throw unreadableDataFile(this.file, problem);
     return parsed as Snapshot;
@@ -79,6 +67,27 @@ export function snapshotProblem(value: unknown): string | undefined {
     if (!Array.isArray(items) || !items.every((item) => Array.isArray(item) && item.every((part) => typeof part === 'string'))) return `has "${list}" that is not a list of [name, principal] pairs`;
   }
   return undefined;
+}
+
+/**
+ * A JSON file of the data directory, parsed, after removing the temp files a
+ * crash left beside it; undefined when it does not exist. Not JSON: a usage
+ * error that names the file and the way to start over.
+ */
+export async function readDataFile(file: string): Promise<unknown> {
+  await removeStaleTempFiles(file);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw unreadableDataFile(file, `is not valid JSON (${(err as Error).message})`);
+  }
 }
 
 /** Removes the temp files of atomic writes of `file` cut short by a crash. */
