@@ -274,6 +274,6 @@ describe('CORS: the preflight a browser sends before a SigV4 or JSON 1.1 call', 
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-allow-headers']).toBe('authorization,x-amz-date,x-amz-security-token,x-amz-content-sha256');
-    expect(res.headers['access-control-allow-methods']).toBe('POST,GET');
+    expect(res.headers['access-control-allow-methods']).toBe('POST,GET,DELETE'); // publish, retained messages and shadows
   });
 });
