@@ -76,6 +76,11 @@ function showLamp(state) {
 function onMessage(topic, payload) {
   if (topic === shadowTopic('get/accepted')) return showLamp(JSON.parse(new TextDecoder().decode(payload)).state);
   if (topic === shadowTopic('update/documents')) return showLamp(JSON.parse(new TextDecoder().decode(payload)).current?.state);
+  if (topic === shadowTopic('update/rejected')) {
+    const { code, message } = JSON.parse(new TextDecoder().decode(payload));
+    $('lamp-result').textContent = `the shadow refused the update: ${code} ${message}`;
+    return;
+  }
   showMessage(topic, payload);
 }
 
@@ -133,6 +138,7 @@ async function onConnected(c, clientId) {
   // Guests are refused these (the unauthenticated role reads public topics only): the table shows the broker's refusal.
   const replies = await subscribe(shadowTopic('get/accepted'));
   const changes = await subscribe(shadowTopic('update/documents'));
+  await subscribe(shadowTopic('update/rejected'));
   $('lamp-on').disabled = $('lamp-off').disabled = !signedIn;
   if (replies && changes && client === c) await c.publishAsync(shadowTopic('get'), '', { qos: 1 }).catch((err) => log(`shadow get refused: ${err.message}`));
 }

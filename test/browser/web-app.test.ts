@@ -130,6 +130,10 @@ describe.skipIf(!browserAvailable)('the web app in Chromium', () => {
     const report = await iotctl(['shadow', 'update', 'lamp-1', '--auth', 'sigv4', '--reported', '{"light": "on"}']);
     expect(report.code, report.stderr).toBe(0);
     await expect.poll(() => browser.page.locator('#lamp-reported').textContent(), { timeout: 10_000 }).toBe('on');
+    // A stale update over MQTT: the service answers on update/rejected, which the page shows.
+    const stale = await iotctl(['shadow', 'update', 'lamp-1', '--auth', 'sigv4', '--mqtt', '--desired', '{"light": "off"}', '--version', '1']);
+    expect(stale.code, stale.stderr).toBe(1);
+    await browser.page.locator('#lamp-result', { hasText: 'the shadow refused the update: 409 Version conflict' }).waitFor({ timeout: 10_000 });
   });
 
   it('shows a subscription the policy refuses as refused, with the broker\'s code', async () => {
