@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Four suites: unit (pure, seconds), integration (in-process CLI and spawned
@@ -12,8 +13,14 @@ const JS_DRIVER = { IOTCTL_DRIVER: 'js' };
 // The web app in Debian's Chromium (test/browser): its own project, run by `npm run test:browser` in CI.
 const browser = { testTimeout: 60_000, hookTimeout: 60_000 };
 
+// Most integration time is spent waiting on spawned processes, sockets and timers,
+// not on the CPU: vitest's default (one worker less than the cores) leaves a
+// 2-core machine running one file at a time (npm test 244 s there; 130 s with 4).
+const maxWorkers = Math.max(4, availableParallelism());
+
 export default defineConfig({
   test: {
+    maxWorkers,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...integration } },
