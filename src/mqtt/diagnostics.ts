@@ -32,6 +32,8 @@ export interface DenialContext {
   principal?: string;
   /** Topic (publish) or topic filter (subscribe). */
   topic?: string;
+  /** The MQTT version spoken: on MQTT 5 a refusal has a reason code, so a bare hang-up is only a guess. */
+  mqtt?: 3 | 5;
   retain?: boolean;
   /**
    * Flags for `iotctl policy test` that name the principal and where its policies are
@@ -67,7 +69,8 @@ function otherCauses(op: Operation, ctx: DenialContext): string {
  * The server closed the connection while `op` awaited its answer. On MQTT 3.1.1
  * AWS IoT refuses an unauthorized PUBLISH or SUBSCRIBE exactly that way, so
  * for those the denial is stated; a closed CONNECT has other causes too (an
- * unregistered certificate), so there it stays "most likely".
+ * unregistered certificate), and on MQTT 5 a refusal comes with a reason code,
+ * so there it stays "most likely".
  */
 export function likelyDenied(op: Operation, ctx: DenialContext, afterMs?: number): IotctlError {
   const when = afterMs === undefined ? '' : ` (${Math.round(afterMs)} ms later)`;
@@ -76,7 +79,9 @@ export function likelyDenied(op: Operation, ctx: DenialContext, afterMs?: number
   const message =
     op === 'connect'
       ? `The server closed the connection in answer to CONNECT: most likely ${what(op, ctx)} was denied.`
-      : `The server closed the connection in answer to ${packet}${target}${when} instead of acknowledging it: on MQTT 3.1.1 that is how AWS IoT refuses it, so ${what(op, ctx)} was denied.`;
+      : ctx.mqtt === 5
+        ? `The server closed the connection in answer to ${packet}${target}${when} with no reason code: most likely ${what(op, ctx)} was denied.`
+        : `The server closed the connection in answer to ${packet}${target}${when} instead of acknowledging it: on MQTT 3.1.1 that is how AWS IoT refuses it, so ${what(op, ctx)} was denied.`;
   return new IotctlError('DENIED_BY_HANGUP', message, {
     exitCode: ExitCode.DENIED,
     hint: `${otherCauses(op, ctx)}; check the policy with: ${policyTestCommand(op, ctx)}`,

@@ -94,7 +94,7 @@ class Session implements MqttSession {
     const principal = this.spec.principal ?? this.material.certificateId;
     const named = this.spec.checkWith?.some((w) => w === '--device' || w === '--principal');
     const checkWith = principal && !named ? [...(this.spec.checkWith ?? []), '--principal', principal] : this.spec.checkWith;
-    return { clientId: this.spec.clientId, auth: this.spec.auth, principal, checkWith, ...extra };
+    return { clientId: this.spec.clientId, auth: this.spec.auth, mqtt: this.spec.mqtt, principal, checkWith, ...extra };
   }
 
   private log(line: string): void {

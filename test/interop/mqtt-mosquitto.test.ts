@@ -222,9 +222,14 @@ describe.skipIf(!available)('iotctl against mosquitto', () => {
     });
 
     it('a publish the broker refuses (PUBACK not authorized) exits 3 and counts what was not acknowledged', async () => {
+      // mosquitto 2.0 answers a denied PUBLISH with PUBACK 0x87 and closes the connection at once; now and then the
+      // PUBACK does not reach the client before the close (1 run in 10 to 3 in 10 here, with one to three messages),
+      // and the hang-up is all iotctl can see. Either way: exit 3, the topic, how many were lost, and the check to run.
       const r = await cli(['pub', 'secret/x', 'm{{seq}}', '--repeat', '3', ...mtls(5, 'ec', () => broker.ports.acl)]);
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/Publish to "secret\/x" refused \(client id "iotctl-[0-9a-f]+"\): not authorized \(0x87\)\. \d of \d messages? (was|were) not acknowledged\./);
+      expect(r.stderr).toMatch(
+        /(Publish to "secret\/x" refused \(client id "iotctl-[0-9a-f]+"\): not authorized \(0x87\)|closed the connection in answer to PUBLISH to "secret\/x" \(\d+ ms later\) with no reason code: most likely iot:Publish on "secret\/x" for client id "iotctl-[0-9a-f]+" was denied)\. \d of 3 messages? (was|were) not acknowledged\./,
+      );
       expect(r.stderr).toMatch(/--action iot:Publish --resource secret\/x/);
       const ok = await cli(['pub', 'allowed/thing-ec/x', 'fine', ...mtls(5, 'ec', () => broker.ports.acl)]);
       expect(ok.code).toBe(0);

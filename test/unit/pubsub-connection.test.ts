@@ -56,6 +56,12 @@ describe('diagnostics', () => {
     expect(likelyDenied('subscribe', { ...ctx, topic: 'a/#' }).message).toContain('SUBSCRIBE to "a/#"');
   });
 
+  it('on MQTT 5, where a refusal has a reason code, calls a bare hang-up after PUBLISH only the likely cause', () => {
+    const e = likelyDenied('publish', { ...ctx, mqtt: 5, topic: 'dt/other' }, 2);
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toBe('The server closed the connection in answer to PUBLISH to "dt/other" (2 ms later) with no reason code: most likely iot:Publish on "dt/other" for client id "pi01" was denied.');
+  });
+
   it('reports a SUBACK failure as "subscription refused", never as QoS 128', () => {
     const e = refused('subscribe', { ...ctx, topic: 'secret/#' }, 0x80, 'SUBACK');
     expect(e.code).toBe('SUBSCRIPTION_REFUSED');
