@@ -89,9 +89,13 @@ export function mqttChannel(session: MqttSession, timeoutMs: number, words: stri
         );
       }, timeoutMs);
     });
+    // The answer can come before the request's PUBACK: the outcome is handled from now on, or a refusal arriving
+    // during the publish would be an unhandled rejection (the process died with a stack trace, exit 1, not 4).
+    const outcome = Promise.race([answered, late]);
+    outcome.catch(() => undefined);
     try {
       await session.publish({ topic: shadowTopic(ref, operation), payload: Buffer.from(JSON.stringify({ ...body, clientToken })), qos: 1 });
-      return await Promise.race([answered, late]);
+      return await outcome;
     } finally {
       clearTimeout(timer);
       waiting.delete(clientToken);
