@@ -9,8 +9,8 @@ import { collect, defineCommand, hiddenAlias, type CommandModule, type OptionsOf
 import type { Context } from '../context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { compileAll, compileWildcard, decide, parseArn, type PolicyInput, type PolicySides, type StatementTrace } from '../../core/policy/index.js';
-import { hintForVariable, prepareRequest, type PreparedRequest } from './request.js';
-import { formatReport, type TestReport } from './report.js';
+import { hintForVariable, prepareRequest, type PreparedRequest } from '../../policy-check/request.js';
+import { formatReport, type TestReport } from '../../policy-check/report.js';
 import { readPolicyFile, requireValid } from '../../policy-documents/files.js';
 import type { CertificateFacts } from '../../core/policy/certificate.js';
 import { certificateFacts } from '../../identity/certificate-facts.js';

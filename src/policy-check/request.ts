@@ -3,12 +3,12 @@
  * resource ARN) and the principal's context (client id, thing, certificate,
  * Cognito identity, source IP, extra variables).
  */
-import { usageError } from '../../core/errors.js';
-import { COGNITO_ID, isAccountId } from '../../core/aws-ids.js';
-import { canonicalAction, parseIp, resourceForAction, type AuthRequest, type PolicyContext } from '../../core/policy/index.js';
-import { checkClientId, checkTopicFilter, checkTopicName } from '../../core/topic.js';
-import { readCertificateFacts } from '../../identity/certificate-facts.js';
-import { parsePairs } from '../../core/parse.js';
+import { usageError } from '../core/errors.js';
+import { COGNITO_ID, isAccountId } from '../core/aws-ids.js';
+import { canonicalAction, parseIp, resourceForAction, type AuthRequest, type PolicyContext } from '../core/policy/index.js';
+import { checkClientId, checkTopicFilter, checkTopicName } from '../core/topic.js';
+import { readCertificateFacts } from '../identity/certificate-facts.js';
+import { parsePairs } from '../core/parse.js';
 
 export interface RequestFlags {
   action: string;

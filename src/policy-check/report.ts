@@ -1,6 +1,6 @@
 /** Human rendering of `iotctl policy test` / `explain` results: one readable screen. */
-import { statementName, type DecidingStatementOf, type Decision, type StatementTrace } from '../../core/policy/index.js';
-import type { Colors } from '../../io/colors.js';
+import { statementName, type DecidingStatementOf, type Decision, type StatementTrace } from '../core/policy/index.js';
+import type { Colors } from '../io/colors.js';
 
 export interface MissingVariable {
   name: string;
