@@ -1,6 +1,12 @@
-/** Human rendering of `iotctl policy test` / `explain` results: one readable screen. */
-import { statementName, type DecidingStatementOf, type Decision, type StatementTrace } from '../core/policy/index.js';
+/**
+ * The report of `iotctl policy test` / `explain`: the engine's decision with
+ * what helps read it (missing variables and the flags that fill them, hints,
+ * who asked, which policies), and its human rendering: one readable screen.
+ */
+import { compileWildcard, parseArn, statementName, type DecidingStatementOf, type Decision, type ExplainedDecision, type StatementTrace } from '../core/policy/index.js';
 import type { Colors } from '../io/colors.js';
+import type { PolicySet } from './gather.js';
+import { hintForVariable, type PreparedRequest, type RequestFlags } from './request.js';
 
 export interface MissingVariable {
   name: string;
@@ -23,6 +29,60 @@ export interface TestReport {
   rolePolicies: string[] | null;
   cognito: { decidedBy: string; roleDecision: Decision; iotDecision: Decision } | null;
   trace: StatementTrace[] | null;
+}
+
+/** The report of one decision; the trace only when asked for (`policy explain`, --explain). */
+export function testReport(d: ExplainedDecision, set: PolicySet, prepared: PreparedRequest, flags: Pick<RequestFlags, 'thing'>, withTrace: boolean): TestReport {
+  return {
+    decision: d.decision,
+    allowed: d.allowed,
+    action: d.action,
+    resource: d.resource,
+    reason: d.reason,
+    deciding: d.deciding,
+    missingVariables: d.missingVariables.map((name) => ({ name, hint: hintForVariable(name, flags) })),
+    hints: d.allowed ? [] : scopeHints(d.trace ?? [], prepared),
+    warnings: prepared.warnings,
+    principal: principalSummary(prepared),
+    policies: set.iot.map((p) => p.name),
+    rolePolicies: set.role ? set.role.map((p) => p.name) : null,
+    cognito: d.cognito ?? null,
+    trace: withTrace ? (d.trace ?? []) : null,
+  };
+}
+
+/** Hints when a statement would match in another region or account than the request's. */
+function scopeHints(trace: StatementTrace[], prepared: PreparedRequest): string[] {
+  const hints = new Set<string>();
+  const requested = parseArn(prepared.request.resource);
+  if (!requested) return [];
+  for (const t of trace) {
+    if (!t.action.matched || t.resource.matched || t.resource.element !== 'Resource') continue;
+    for (const p of t.resource.patterns) {
+      const arn = parseArn(p.substituted);
+      if (!arn || p.outcome === 'unresolved') continue;
+      const concrete = (s: string) => s !== requested.region && s !== requested.account && !/[*?]/.test(s);
+      const moved = `arn:${requested.partition}:${requested.service}:${arn.region}:${arn.account}:${requested.resource}`;
+      if (!compileWildcard(p.substituted)(moved)) continue;
+      if (arn.region !== requested.region && concrete(arn.region)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names region ${arn.region}: pass --region ${arn.region}`);
+      if (arn.account !== requested.account && concrete(arn.account)) hints.add(`${t.policyName} Statement[${t.statementIndex}] names account ${arn.account}: pass --account-id ${arn.account}`);
+    }
+  }
+  return [...hints];
+}
+
+function principalSummary(prepared: PreparedRequest): TestReport['principal'] {
+  const ctx = prepared.context;
+  return {
+    'client id': ctx.clientId ?? null,
+    thing: ctx.thing?.name ?? null,
+    'thing type': ctx.thing?.typeName ?? null,
+    certificate: ctx.certificate?.id ?? null,
+    'cognito id': ctx.cognito?.identityId ?? null,
+    'source ip': ctx.sourceIp ?? null,
+    region: prepared.region,
+    account: prepared.account,
+  };
 }
 
 const DECISION_TEXT: Record<Decision, string> = {
