@@ -13,26 +13,25 @@ export interface MissingVariable {
   hint: string;
 }
 
-export interface TestReport {
-  decision: Decision;
-  allowed: boolean;
-  action: string;
-  resource: string;
-  /** The engine's sentence: the same words `iotctl local logs` prints for the same decision. */
-  reason: string;
-  deciding: DecidingStatementOf[];
+/**
+ * The decision as the engine gives it (core/policy/decide.ts), so its `reason` is the same sentence
+ * `iotctl local logs` prints for the same decision, with what `policy test` adds to read it by.
+ */
+export type TestReport = Omit<ExplainedDecision, 'missingVariables' | 'policies' | 'unreadable' | 'cognito' | 'trace'> & {
   missingVariables: MissingVariable[];
   hints: string[];
   warnings: string[];
   principal: Record<string, string | string[] | null>;
+  /** The IoT policies; the role's are in rolePolicies. */
   policies: string[];
   rolePolicies: string[] | null;
-  cognito: { decidedBy: string; roleDecision: Decision; iotDecision: Decision } | null;
+  cognito: NonNullable<ExplainedDecision['cognito']> | null;
   trace: StatementTrace[] | null;
-}
+};
 
 /** The report of one decision; the trace only when asked for (`policy explain`, --explain). */
 export function testReport(d: ExplainedDecision, set: PolicySet, prepared: PreparedRequest, flags: Pick<RequestFlags, 'thing'>, withTrace: boolean): TestReport {
+  // Named one by one: this order is the --json shape.
   return {
     decision: d.decision,
     allowed: d.allowed,
