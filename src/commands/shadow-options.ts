@@ -71,6 +71,6 @@ async function openShadowChannel(ctx: Context, o: ShadowFlags): Promise<ShadowCh
   }
   const spec = await resolveFromContext(ctx, mqttFlags(o), { role: 'shadow' });
   const target = await ctx.awsTarget();
-  const { connectionWords } = await import('../shadow/errors.js');
+  const { connectionWords } = await import('../mqtt/diagnostics.js');
   return mqttChannel(await connector(ctx, spec)(), target.requestTimeoutMs ?? MQTT_ANSWER_TIMEOUT_MS, connectionWords(spec));
 }

@@ -6,11 +6,10 @@
 import type { IncomingMessage } from 'node:http';
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { iotctlCommand } from '../core/shell.js';
-import { tlsFailure, type Where } from '../mqtt/diagnostics.js';
+import { connectionWords, tlsFailure, type Where } from '../mqtt/diagnostics.js';
 import { classifyTlsError } from '../mqtt/tls-probe.js';
 import type { ConnectionSpec } from '../mqtt/types.js';
-import { describeShadow, type ShadowRef } from '../core/shadow/index.js';
-import { connectionWords, shadowRefusal } from '../shadow/errors.js';
+import { describeShadow, shadowRefusal, type ShadowRef } from '../core/shadow/index.js';
 
 /** A request that failed below HTTP; `reusedSocket` tells whether it went out on a kept-alive connection. */
 export class HttpFailure extends Error {

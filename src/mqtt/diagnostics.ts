@@ -10,7 +10,7 @@
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { iotctlCommand } from '../core/shell.js';
 import { reasonText, isAuthorizationFailure, type PacketKind } from '../core/reason-codes.js';
-import type { AuthMode } from './types.js';
+import type { AuthMode, ConnectionSpec } from './types.js';
 
 export type Operation = 'connect' | 'subscribe' | 'publish';
 
@@ -226,4 +226,17 @@ export function connectionLost(w: Where, detail: string, disconnect?: { code: nu
     });
   }
   return new IotctlError('CONNECTION_LOST', `The connection to ${at(w)} was lost (${detail}).`, { exitCode: ExitCode.CONNECTION });
+}
+
+/**
+ * The flags that reach the same service again (the Device Shadow's hints), for a printed command:
+ * the device folder, or the control-plane flags and `--auth sigv4`. (A
+ * certificate given as --cert/--key, or a Cognito login, is not repeated.)
+ */
+export function connectionWords(spec: Pick<ConnectionSpec, 'checkWith' | 'auth'>): string[] {
+  const words = [...(spec.checkWith ?? [])];
+  const principal = words.indexOf('--principal');
+  if (principal >= 0) words.splice(principal, 2);
+  if (!words.includes('--device') && spec.auth === 'sigv4') words.push('--auth', 'sigv4');
+  return words;
 }

@@ -4,15 +4,14 @@
  * reserved MQTT topics (`--mqtt`): subscribe to the request's `accepted` and
  * `rejected` topics, publish the request with a client token, and take the
  * first answer carrying that token. Either way an answer is AWS's document,
- * and a refusal an IotctlError (shadow/errors.ts).
+ * and a refusal an IotctlError (core/shadow/refusal.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { ExitCode, IotctlError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { describeShadow, shadowTopic, type JsonObject, type ShadowOperation, type ShadowRef } from '../core/shadow/index.js';
+import { describeShadow, shadowRefusal, shadowTopic, type JsonObject, type ShadowOperation, type ShadowRef } from '../core/shadow/index.js';
 import type { DataPlaneClient } from '../dataplane/client.js';
 import type { IncomingMessage, MqttSession } from '../mqtt/types.js';
-import { shadowRefusal } from './errors.js';
 
 export interface ShadowChannel {
   /** The whole document (state with delta, metadata, version, timestamp). */

@@ -18,7 +18,7 @@
  * get, delete and errors. Pure: the caller gives the time.
  */
 import { isObject, jsonBytes, jsonEqual, own, put, type Json, type JsonObject } from './json.js';
-import type { UpdateRequest } from './request.js';
+import type { ShadowError, UpdateRequest } from './request.js';
 
 /** AWS IoT's limit on a shadow's state document (desired and reported; metadata not counted). */
 export const MAX_STATE_BYTES = 8 * 1024;
@@ -33,14 +33,6 @@ export interface StoredShadow {
   state: Sections<JsonObject>;
   metadata: Sections<JsonObject>;
   version: number;
-}
-
-/** A refusal, as AWS publishes it on `/rejected` (and maps it to an HTTP error). */
-export interface ShadowError {
-  code: number;
-  message: string;
-  /** Echoed from the request. */
-  clientToken?: string;
 }
 
 export const SHADOW_MESSAGES = {
@@ -205,9 +197,4 @@ export function errorDocument(error: ShadowError, timestamp: number): JsonObject
   const doc: JsonObject = { code: error.code, message: error.message };
   if (error.code !== 404) doc.timestamp = timestamp;
   return withToken(doc, error.clientToken);
-}
-
-/** Whether a value is a refusal rather than an outcome. */
-export function isShadowError(value: object): value is ShadowError {
-  return typeof (value as ShadowError).code === 'number' && typeof (value as ShadowError).message === 'string';
 }

@@ -4,8 +4,20 @@
  * Device Shadow service's own codes and messages (developer guide, "Device
  * Shadow error messages"). Pure.
  */
-import type { ShadowError } from './document.js';
 import { hasNullInArray, isObject, nestedDeeperThan, type Json, type JsonObject } from './json.js';
+
+/** A refusal, as AWS publishes it on `/rejected` (and maps it to an HTTP error). */
+export interface ShadowError {
+  code: number;
+  message: string;
+  /** Echoed from the request. */
+  clientToken?: string;
+}
+
+/** Whether a value is a refusal rather than an outcome. */
+export function isShadowError(value: object): value is ShadowError {
+  return typeof (value as ShadowError).code === 'number' && typeof (value as ShadowError).message === 'string';
+}
 
 /** A client token is at most 64 bytes. */
 export const MAX_CLIENT_TOKEN_BYTES = 64;

@@ -3,25 +3,12 @@
  * it came (an HTTP error of the REST API, or the document on a `/rejected`
  * topic): one IotctlError with the house's exit code and a hint. 404 → 4
  * (not found), 409 → 1 with the way to re-read the shadow, 400, 413 and 415
- * → 2 (the request was wrong), anything else → 1.
+ * → 2 (the request was wrong), anything else → 1. Pure: the commands it
+ * prints are given the connection flags to repeat (mqtt/diagnostics.ts connectionWords).
  */
-import { ExitCode, IotctlError } from '../core/errors.js';
-import { iotctlCommand } from '../core/shell.js';
-import { describeShadow, type ShadowRef } from '../core/shadow/index.js';
-import type { ConnectionSpec } from '../mqtt/types.js';
-
-/**
- * The flags that reach the same shadow service again, for a printed command:
- * the device folder, or the control-plane flags and `--auth sigv4`. (A
- * certificate given as --cert/--key, or a Cognito login, is not repeated.)
- */
-export function connectionWords(spec: Pick<ConnectionSpec, 'checkWith' | 'auth'>): string[] {
-  const words = [...(spec.checkWith ?? [])];
-  const principal = words.indexOf('--principal');
-  if (principal >= 0) words.splice(principal, 2);
-  if (!words.includes('--device') && spec.auth === 'sigv4') words.push('--auth', 'sigv4');
-  return words;
-}
+import { ExitCode, IotctlError } from '../errors.js';
+import { iotctlCommand } from '../shell.js';
+import { describeShadow, type ShadowRef } from './topics.js';
 
 const GLOBAL_FLAGS = new Set(['--profile', '--region', '--endpoint-url']);
 
