@@ -47,6 +47,8 @@ interface ParsedTopic {
 
 /** A shadow topic's parts (request or answer), or undefined when the topic is not one. */
 export function parseShadowTopic(topic: string): ParsedTopic | undefined {
+  // Every PUBLISH is asked: most topics are not shadow topics, and need no split to say so.
+  if (!topic.startsWith('$aws/things/')) return undefined;
   const parts = topic.split('/');
   if (parts[0] !== '$aws' || parts[1] !== 'things' || parts[3] !== 'shadow' || !parts[2]) return undefined;
   const thingName = parts[2];

@@ -52,7 +52,12 @@ export type OnUnreadable = (policy: CompiledPolicy) => void;
 interface Compiled {
   sides: PolicySides;
   bag: VariableBag;
+  /** Decisions made with these policies and variables, by action then resource (a device repeats the same few). */
+  decisions: Map<string, Map<string, boolean>>;
 }
+
+/** Distinct resources remembered per action; past it the action's decisions start over (a client may walk endless topics). */
+const DECISIONS_PER_ACTION = 4096;
 
 export class Authority {
   private facts: ConnectionFacts;
@@ -84,12 +89,24 @@ export class Authority {
     return status === 'ACTIVE' ? undefined : status;
   }
 
-  /** The decision alone: for every PUBLISH and every delivery. */
+  /**
+   * The decision alone: for every PUBLISH and every delivery. Remembered until
+   * the policies or variables are rebuilt (state()): a decision depends on
+   * nothing else (the certificate's status is read at each call).
+   */
   allowed(action: string, resource: string): boolean {
     if (this.principal.kind === 'root') return true;
     if (this.inactiveStatus() !== undefined) return false;
     const c = this.state();
-    return isAllowedBy(c.sides, { action, resource }, c.bag);
+    let byResource = c.decisions.get(action);
+    if (byResource === undefined) c.decisions.set(action, (byResource = new Map()));
+    let allowed = byResource.get(resource);
+    if (allowed === undefined) {
+      allowed = isAllowedBy(c.sides, { action, resource }, c.bag);
+      if (byResource.size >= DECISIONS_PER_ACTION) byResource.clear();
+      byResource.set(resource, allowed);
+    }
+    return allowed;
   }
 
   /** The decision with its explanation (deciding statements, missing variables, a reason), from the one policy engine. */
@@ -109,7 +126,7 @@ export class Authority {
     const generation = this.options.generation?.() ?? 0;
     if (this.compiled && generation === this.generation) return this.compiled;
     const registry = this.options.registry();
-    this.compiled = { sides: principalSides(registry, this.options, this.principal), bag: buildVariables(policyContext(registry, this.principal, this.facts)) };
+    this.compiled = { sides: principalSides(registry, this.options, this.principal), bag: buildVariables(policyContext(registry, this.principal, this.facts)), decisions: new Map() };
     this.generation = generation;
     return this.compiled;
   }
