@@ -11,8 +11,8 @@
  *   our rewrite (CONNACK properties and SUBACK/PUBACK reason codes, which
  *   aedes fixes to its own values). aedes serializes every packet with
  *   mqtt-packet's writeToStream, looked up on the module at each call; that
- *   function is wrapped once, and the wrap does nothing for streams that
- *   did not ask for it;
+ *   function is wrapped once, and the wrap rewrites nothing for streams that
+ *   did not ask for it (it writes a plain PUBLISH in one piece for all);
  * - routerQueue: how many messages wait in aedes's router (backpressure);
  * - subscriptionDelivery: the delivery function of one of a client's
  *   subscriptions (shared subscriptions deliver through it).
@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { IPacket } from 'mqtt-packet';
+import { encodePublish, type PublishFields } from './publish-encoding.js';
 
 interface MqttPacketModule {
   writeToStream(packet: object, stream: object, opts?: object): boolean;
@@ -98,7 +99,13 @@ function installOutgoingRewrite(): void {
   const original = mqttPacket.writeToStream;
   const wrapped = function writeToStream(packet: object, stream: object, opts?: object): boolean {
     const rewrite = (stream as { [REWRITE]?: Rewrite })[REWRITE];
-    return original(rewrite === undefined ? packet : rewrite(packet as AnyPacket), stream, opts);
+    const out = rewrite === undefined ? (packet as AnyPacket) : rewrite(packet as AnyPacket);
+    // Deliveries, the broker's busiest writes: one buffer, one write (publish-encoding.ts says why).
+    if (out.cmd === 'publish') {
+      const bytes = encodePublish(out as unknown as PublishFields, (opts as { protocolVersion?: number } | undefined)?.protocolVersion ?? 4);
+      if (bytes !== undefined) return (stream as NodeJS.WritableStream).write(bytes);
+    }
+    return original(out, stream, opts);
   };
   // mqtt-packet exposes a number-cache switch on the function; keep it reachable.
   Object.defineProperty(wrapped, 'cacheNumbers', {
