@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { ALLOW_ALL_MQTT, connected, createDevice, end, nextMessage, subscribe, unique, type Device } from '../helpers/broker.js';
+import { ALLOW_ALL_MQTT, connectTls, connected, createDevice, end, nextMessage, startBrokerTest, subscribe, unique, type Device } from '../helpers/broker.js';
 import { closedWithin, rawMqtt } from '../helpers/raw-mqtt.js';
 import { spawnLocal, type SpawnedLocal } from '../helpers/spawned-local.js';
 
@@ -76,5 +76,41 @@ describe('slow consumers', () => {
     stalled.socket.resume();
     expect(await closedWithin(stalled.closed, 5000)).toBe('closed');
     await end(publisher);
+  });
+});
+
+describe('a subscriber that keeps up', () => {
+  it('is never counted as behind, however many messages it has had: 12,000 small QoS 0 messages through a 16 KiB budget all arrive', { timeout: 60_000 }, async () => {
+    // A budget that counted a few bytes too many per message (the estimate of a PUBLISH's size against the bytes written) filled up
+    // after a few thousand messages here, and after about 175,000 with the default 512 KiB, then dropped everything to a client that reads.
+    const t = await startBrokerTest({ outbound: { softBytes: 16 * 1024 } });
+    try {
+      const owner = await createDevice(t, { policy: ALLOW_ALL_MQTT });
+      const topic = unique('steady');
+      const subscriber = await connectTls(t, owner, { clientId: unique('steady-sub') });
+      await subscribe(subscriber, topic, 0);
+      let received = 0;
+      let waiting: (() => void) | undefined;
+      subscriber.on('message', () => {
+        received++;
+        waiting?.();
+      });
+      const publisher = await connectTls(t, owner, { clientId: unique('steady-pub') });
+      // Batches of 100 (about 2 KB), each received before the next is sent: the subscriber is never behind.
+      for (let batch = 0; batch < 120; batch++) {
+        for (let i = 0; i < 100; i++) publisher.publish(topic, 'x', { qos: 0 });
+        const expected = (batch + 1) * 100;
+        await new Promise<void>((resolve, reject) => {
+          if (received >= expected) return resolve();
+          const timer = setTimeout(() => reject(new Error(`batch ${batch}: ${received} of ${expected} received; ${JSON.stringify(t.events.filter((e) => e.event === 'refused').slice(0, 1))}`)), 5000);
+          waiting = () => received >= expected && (clearTimeout(timer), resolve());
+        });
+      }
+      expect(received).toBe(12_000);
+      expect(t.events.filter((e) => e.event === 'refused')).toEqual([]);
+      await end(subscriber, publisher);
+    } finally {
+      await t.close();
+    }
   });
 });
