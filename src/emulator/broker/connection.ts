@@ -29,9 +29,18 @@ export type DisconnectReason =
 
 let nextId = 1;
 
+/** Topic ARNs remembered; past it they start over (clients may walk endless topics). */
+const TOPIC_ARNS_KEPT = 4096;
+
 /** Builds the ARNs policies are checked against, with this instance's region and account. */
 export class Resources {
   private readonly prefix: string;
+  /**
+   * Every PUBLISH and every delivery asks for its topic's ARN. The same string
+   * each time, rather than a new concatenation that each decision cache lookup
+   * (authority.ts) must flatten and hash again.
+   */
+  private readonly topics = new Map<string, string>();
   constructor(arns: Arns) {
     this.prefix = `arn:aws:iot:${arns.region}:${arns.accountId}:`;
   }
@@ -39,7 +48,13 @@ export class Resources {
     return `${this.prefix}client/${clientId}`;
   }
   topic(topic: string): string {
-    return `${this.prefix}topic/${topic}`;
+    let arn = this.topics.get(topic);
+    if (arn === undefined) {
+      if (this.topics.size >= TOPIC_ARNS_KEPT) this.topics.clear();
+      arn = `${this.prefix}topic/${topic}`;
+      this.topics.set(topic, arn);
+    }
+    return arn;
   }
   topicFilter(filter: string): string {
     return `${this.prefix}topicfilter/${filter}`;
