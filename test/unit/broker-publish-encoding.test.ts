@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { encodePublish, type PublishFields } from '../../src/emulator/broker/publish-encoding.js';
+import { encodePublish, plainPublishSize, writePlainPublish, type PublishFields } from '../../src/emulator/broker/publish-encoding.js';
 
 /** mqtt-packet as aedes loads it: the encoder whose bytes ours must equal. */
 const mqttPacket = createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet') as { generate(packet: object, opts: object): Buffer };
@@ -23,6 +23,22 @@ describe('encodePublish', () => {
               compared++;
             }
     expect(compared).toBe(3 * topics.length * payloads.length * 3 * 4);
+  });
+
+  it('writes several packets one after the other into one buffer sized by plainPublishSize', () => {
+    const packets = [
+      { topic: 'a', payload: Buffer.from('one') },
+      { topic: 'dévice/b', payload: Buffer.alloc(200, 1), qos: 1, messageId: 9 },
+      { topic: 'c', payload: Buffer.alloc(0), retain: true },
+    ];
+    for (const version of [4, 5]) {
+      const sizes = packets.map((p) => plainPublishSize(p, version)!);
+      const out = Buffer.alloc(sizes.reduce((a, b) => a + b, 0));
+      let at = 0;
+      for (const p of packets) at = writePlainPublish(p, version, out, at);
+      expect(at).toBe(out.length);
+      expect(out.equals(Buffer.concat(packets.map((p) => reference(p, version))))).toBe(true);
+    }
   });
 
   it('writes an MQTT 5 PUBLISH with an empty properties object like one without', () => {

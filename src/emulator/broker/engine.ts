@@ -22,7 +22,7 @@
 import { createRequire } from 'node:module';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { IPacket } from 'mqtt-packet';
-import { encodePublish, type PublishFields } from './publish-encoding.js';
+import { encodePublish, plainPublishSize, writePlainPublish, type PublishFields } from './publish-encoding.js';
 
 interface MqttPacketModule {
   writeToStream(packet: object, stream: object, opts?: object): boolean;
@@ -94,11 +94,13 @@ export function gateInbound(client: Client, gate: Gate): boolean {
 const REWRITE = Symbol('iotctl.rewriteOutgoing');
 type Rewrite = (packet: AnyPacket) => AnyPacket;
 let installed = false;
+/** mqtt-packet's own writeToStream, for what the wrap below leaves to it. */
+let originalWriteToStream = mqttPacket.writeToStream;
 
 function installOutgoingRewrite(): void {
   if (installed) return;
   installed = true;
-  const original = mqttPacket.writeToStream;
+  const original = (originalWriteToStream = mqttPacket.writeToStream);
   const wrapped = function writeToStream(packet: object, stream: object, opts?: object): boolean {
     const rewrite = (stream as { [REWRITE]?: Rewrite })[REWRITE];
     const out = rewrite === undefined ? (packet as AnyPacket) : rewrite(packet as AnyPacket);
@@ -180,11 +182,8 @@ export function batchQoS0Deliveries(client: Client): boolean {
     const done = callbacks;
     packets = [];
     callbacks = [];
-    for (let i = 0; i < ready.length; i++) {
-      const packet = ready[i];
-      if (packet) writeQoS0(cl, packet);
-      done[i]!();
-    }
+    writeQoS0(cl, ready);
+    for (const d of done) d();
   };
   cl.deliver0 = function deliverQoS0(packet: Packet0, done: Done): void {
     packets.push(forwardable(cl, packet));
@@ -206,12 +205,46 @@ function forwardable(cl: DeliveringClient, packet: Packet0): Packet0 | null {
   return cl.broker.authorizeForward(cl, packet) || null;
 }
 
-/** aedes's write of a QoS 0 copy: only while connected, through mqtt-packet's writeToStream (wrapped above); a failure ends the client. */
-function writeQoS0(cl: DeliveringClient, packet: Packet0): void {
-  if (!cl.connecting && !cl.connected) return cl._onError(new Error('connection closed'));
-  const out = { cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, retain: packet.retain ?? false, dup: packet.dup ?? false, properties: packet.properties };
+/**
+ * aedes's write of QoS 0 copies (only while connected, through the outgoing
+ * rewrite; a failure ends the client), for a turn's deliveries at once: the
+ * plain ones encoded into one buffer and written once, the others (MQTT 5
+ * properties) by mqtt-packet in their place in the order.
+ */
+function writeQoS0(cl: DeliveringClient, packets: (Packet0 | null)[]): void {
+  if (!cl.connecting && !cl.connected) {
+    if (packets.some((p) => p !== null)) cl._onError(new Error('connection closed'));
+    return;
+  }
+  const version = cl.version === 3 || cl.version === 5 ? cl.version : 4;
+  const rewrite = (cl.conn as { [REWRITE]?: Rewrite })[REWRITE];
+  const outs: AnyPacket[] = [];
+  const sizes: number[] = [];
+  let total = 0;
+  for (const packet of packets) {
+    if (!packet) continue;
+    const copy = { cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, retain: packet.retain ?? false, dup: packet.dup ?? false, properties: packet.properties } as AnyPacket;
+    const out = rewrite === undefined ? copy : rewrite(copy);
+    const size = out.cmd === 'publish' ? plainPublishSize(out as unknown as PublishFields, version) : undefined;
+    outs.push(out);
+    sizes.push(size ?? -1);
+    total += size ?? 0;
+  }
+  const conn = cl.conn as NodeJS.WritableStream;
+  const buffer = Buffer.allocUnsafe(total);
+  let from = 0;
+  let at = 0;
   try {
-    mqttPacket.writeToStream(out, cl.conn, WRITE_OPTIONS[cl.version === 3 || cl.version === 5 ? cl.version : 4]);
+    for (let i = 0; i < outs.length; i++) {
+      if (sizes[i]! >= 0) {
+        at = writePlainPublish(outs[i] as unknown as PublishFields, version, buffer, at);
+        continue;
+      }
+      if (at > from) conn.write(buffer.subarray(from, at));
+      from = at;
+      originalWriteToStream(outs[i]!, conn, WRITE_OPTIONS[version]);
+    }
+    if (at > from) conn.write(buffer.subarray(from, at));
   } catch (err) {
     cl._onError(new Error('packet received not valid', { cause: err }));
   }

@@ -1,10 +1,11 @@
 /**
- * A PUBLISH serialized in one Buffer. mqtt-packet writes a PUBLISH to the
+ * PUBLISHes serialized in one Buffer. mqtt-packet writes a PUBLISH to the
  * socket in five or six writes (header, length, topic length, topic, packet
  * id, payload) and corks the socket with an uncork scheduled per packet: for
  * a 100-byte QoS 0 delivery, that machinery cost more than the message. The
  * common case (no MQTT 5 properties) is encoded here with one allocation and
- * written once; anything else is left to mqtt-packet. The bytes are the ones
+ * written once (a turn's QoS 0 deliveries to a client, all in one buffer);
+ * anything else is left to mqtt-packet. The bytes are the ones
  * mqtt-packet writes (test/unit/broker-publish-encoding.test.ts compares).
  */
 
@@ -29,27 +30,39 @@ function hasProperties(properties: object | undefined): boolean {
 }
 
 /**
- * The packet's bytes on `protocolVersion` (3, 4 or 5), or undefined when it
- * is not the plain case (MQTT 5 properties, a string payload, a missing
- * packet id: mqtt-packet encodes or rejects those).
+ * The bytes the packet takes on `protocolVersion` (3, 4 or 5), or undefined
+ * when it is not the plain case (MQTT 5 properties, a string payload, a
+ * missing packet id: mqtt-packet encodes or rejects those).
  */
-export function encodePublish(packet: PublishFields, protocolVersion: number): Buffer | undefined {
+export function plainPublishSize(packet: PublishFields, protocolVersion: number): number | undefined {
   const { topic, qos = 0 } = packet;
   const payload = packet.payload ?? EMPTY;
   if (typeof topic !== 'string' || !Buffer.isBuffer(payload) || (qos !== 0 && qos !== 1 && qos !== 2)) return undefined;
   if (qos > 0 && !(typeof packet.messageId === 'number' && Number.isInteger(packet.messageId) && packet.messageId >= 0 && packet.messageId <= 0xffff)) return undefined;
   const v5 = protocolVersion === 5;
   if (v5 && hasProperties(packet.properties)) return undefined;
-
-  const topicBytes = Buffer.byteLength(topic);
-  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
+  const remaining = remainingLength(packet, Buffer.byteLength(topic), v5);
   if (remaining > MAX_REMAINING_LENGTH) return undefined;
-  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  return 1 + lengthBytes(remaining) + remaining;
+}
 
-  const out = Buffer.allocUnsafe(1 + lengthBytes + remaining);
-  let at = 0;
+function remainingLength(packet: PublishFields, topicBytes: number, v5: boolean): number {
+  return 2 + topicBytes + ((packet.qos ?? 0) > 0 ? 2 : 0) + (v5 ? 1 : 0) + ((packet.payload as Buffer | undefined) ?? EMPTY).length;
+}
+
+function lengthBytes(remaining: number): number {
+  return remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+}
+
+/** Writes a packet plainPublishSize accepted into `out` at `at`, which has room for it; returns where it ends. */
+export function writePlainPublish(packet: PublishFields, protocolVersion: number, out: Buffer, at: number): number {
+  const topic = packet.topic as string;
+  const payload = (packet.payload as Buffer | undefined) ?? EMPTY;
+  const qos = packet.qos ?? 0;
+  const v5 = protocolVersion === 5;
+  const topicBytes = Buffer.byteLength(topic);
   out[at++] = 0x30 | (packet.dup ? 0x08 : 0) | (qos << 1) | (packet.retain ? 0x01 : 0);
-  let n = remaining;
+  let n = remainingLength(packet, topicBytes, v5);
   do {
     let byte = n % 128;
     n = Math.floor(n / 128);
@@ -65,6 +78,14 @@ export function encodePublish(packet: PublishFields, protocolVersion: number): B
     out[at++] = id & 0xff;
   }
   if (v5) out[at++] = 0; // no properties
-  payload.copy(out, at);
+  return at + payload.copy(out, at);
+}
+
+/** The packet's bytes, or undefined when it is not the plain case (see plainPublishSize). */
+export function encodePublish(packet: PublishFields, protocolVersion: number): Buffer | undefined {
+  const size = plainPublishSize(packet, protocolVersion);
+  if (size === undefined) return undefined;
+  const out = Buffer.allocUnsafe(size);
+  writePlainPublish(packet, protocolVersion, out, 0);
   return out;
 }
