@@ -52,15 +52,23 @@ describe('QoS 0 delivery', () => {
     await end(self, other);
   });
 
-  it('MQTT 5 properties reach a QoS 0 subscriber', async () => {
+  it('MQTT 5 properties reach a QoS 0 subscriber, and messages with and without them keep their order', async () => {
     const topic = unique('props');
     const sub = await connectTls(t, device, { protocolVersion: 5 });
     await subscribe(sub, topic, 0);
     const pub = await connectTls(t, device, { protocolVersion: 5 });
-    const got = nextMessage(sub, topic);
-    pub.publish(topic, '{"a":1}', { qos: 0, properties: { contentType: 'application/json', userProperties: { k: 'v' } } });
-    const { packet } = await got;
-    expect(packet.properties).toMatchObject({ contentType: 'application/json', userProperties: { k: 'v' } });
+    const got: { payload: string; contentType?: string; userProperties?: unknown }[] = [];
+    sub.on('message', (_t, payload, packet) => got.push({ payload: payload.toString(), contentType: packet.properties?.contentType, userProperties: packet.properties?.userProperties }));
+    for (let i = 0; i < 60; i++) {
+      if (i % 3 === 1) pub.publish(topic, String(i), { qos: 0, properties: { contentType: 'application/json', userProperties: { k: `v${i}` } } });
+      else pub.publish(topic, String(i), { qos: 0 });
+    }
+    const marker = nextMessage(sub, `${topic}/end`);
+    await subscribe(sub, `${topic}/end`, 0);
+    await pub.publishAsync(`${topic}/end`, 'end', { qos: 1 });
+    await marker;
+    const expected = Array.from({ length: 60 }, (_, i) => (i % 3 === 1 ? { payload: String(i), contentType: 'application/json', userProperties: { k: `v${i}` } } : { payload: String(i), contentType: undefined, userProperties: undefined }));
+    expect(got.filter((m) => m.payload !== 'end')).toEqual(expected);
     await end(sub, pub);
   });
 
