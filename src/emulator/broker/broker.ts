@@ -26,7 +26,7 @@ import type { StateStore } from '../store/state.js';
 import { guardEventWriter, type AuthLog, type AuthLogEntry } from './auth-log.js';
 import { BrokerConnection, Resources, type Transport } from './connection.js';
 import { Connections } from './connections.js';
-import { batchQoS0Deliveries, routerQueue, startEngine, type Client } from './engine.js';
+import { batchQoS0Deliveries, readPlainPublishes, routerQueue, startEngine, type Client } from './engine.js';
 import { createHooks, type SubscribeDeniedMode } from './hooks.js';
 import { InboundFlow } from './inbound-flow.js';
 import { LifecycleEvents } from './lifecycle.js';
@@ -349,8 +349,9 @@ function admission(options: BrokerOptions, aedes: Aedes, connections: Connection
     });
     const client = (c.client = aedes.handle(conn, req));
     if (!speakAwsMqtt(c, client, resources)) internalsChanged();
-    // When aedes's client no longer looks as expected, its own (slower) QoS 0 delivery stays.
+    // When aedes's client no longer looks as expected, its own (slower) QoS 0 delivery and parsing stay.
     batchQoS0Deliveries(client);
+    readPlainPublishes(client);
     scanInbound(conn, new FrameScanner(MAX_PACKET_BYTES), (problem) => refuseOversized(c, problem));
   };
 }

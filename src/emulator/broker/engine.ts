@@ -17,11 +17,14 @@
  * - subscriptionDelivery: the delivery function of one of a client's
  *   subscriptions (shared subscriptions deliver through it);
  * - batchQoS0Deliveries: a client's QoS 0 deliveries, written and completed
- *   once per event-loop turn instead of one by one.
+ *   once per event-loop turn instead of one by one;
+ * - readPlainPublishes: plain PUBLISH frames read before aedes's parser sees
+ *   the chunk (publish-decoding.ts), handed on as its parser would.
  */
 import { createRequire } from 'node:module';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { IPacket } from 'mqtt-packet';
+import { decodePlainPublishes } from './publish-decoding.js';
 import { encodePublish, plainPublishSize, writePlainPublish, type PublishFields } from './publish-encoding.js';
 
 interface MqttPacketModule {
@@ -248,4 +251,53 @@ function writeQoS0(cl: DeliveringClient, packets: (Packet0 | null)[]): void {
   } catch (err) {
     cl._onError(new Error('packet received not valid', { cause: err }));
   }
+}
+
+// ------------------------------------------------------------ inbound PUBLISH
+
+/** The most of a cut plain frame kept for the next chunk. */
+const KEPT_BYTES_MAX = 4096;
+
+/** What readPlainPublishes uses of aedes's parser (mqtt-packet's). */
+interface ChunkParser extends NodeJS.EventEmitter {
+  parse(chunk: Buffer): number;
+  settings?: { protocolVersion?: number };
+  error?: unknown;
+  packet?: { length?: number };
+  _list?: { length: number };
+  _stateCounter?: number;
+}
+
+/**
+ * Reads the plain PUBLISH frames of each chunk the client receives itself and
+ * emits them on aedes's parser as 'packet' (as the parser would, so the gate
+ * and aedes see the same packets in the same order); the first frame it does
+ * not read, and everything after it in the chunk, go to the parser. Only
+ * while the parser holds no part of a packet; a plain frame cut by the end of
+ * a chunk is kept and read with the next one. Returns false (aedes's parser
+ * then reads everything) when the parser no longer looks as expected.
+ */
+export function readPlainPublishes(client: Client): boolean {
+  const parser = (client as unknown as { _parser?: ChunkParser })._parser;
+  if (typeof parser?.parse !== 'function' || typeof parser.emit !== 'function' || typeof parser._list?.length !== 'number' || typeof parser._stateCounter !== 'number' || parser.packet?.length !== -1) return false;
+  const parse = parser.parse;
+  const emit = (packet: object) => parser.emit('packet', packet);
+  /** The start of a plain frame the last chunk ended in. */
+  let kept: Buffer | undefined;
+  parser.parse = function (this: ChunkParser, received: Buffer): number {
+    const chunk = kept === undefined ? received : Buffer.concat([kept, received]);
+    kept = undefined;
+    const idle = !parser.error && parser._list!.length === 0 && parser._stateCounter === 0 && parser.packet?.length === -1;
+    if (!idle || !Buffer.isBuffer(chunk)) return parse.call(parser, chunk);
+    const stop = decodePlainPublishes(chunk, 0, parser.settings?.protocolVersion === 5, emit);
+    if (stop.at === chunk.length) return 0;
+    // A small cut frame is kept (a copy: the chunk need not stay in memory for it); a large one, which
+    // may take many chunks to arrive, is left to the parser's buffer list rather than copied again at each.
+    if (stop.partial && chunk.length - stop.at <= KEPT_BYTES_MAX) {
+      kept = Buffer.from(chunk.subarray(stop.at));
+      return kept.length;
+    }
+    return parse.call(parser, chunk.subarray(stop.at));
+  };
+  return true;
 }
