@@ -72,6 +72,35 @@ describe('QoS 0 delivery', () => {
     await end(sub, pub);
   });
 
+  it('a subscription added or removed on a topic already in use takes effect for the next message', async () => {
+    // A wildcard and an exact filter: the router keeps their subscriptions apart, so a remembered answer for the topic goes stale on either change.
+    const base = unique('churn');
+    const topic = `${base}/x`;
+    const first = await connectTls(t, device, { protocolVersion: 5 });
+    await subscribe(first, `${base}/+`, 0);
+    const pub = await connectTls(t, device, { protocolVersion: 5 });
+    const firstGot = collect(first);
+    for (let i = 0; i < 3; i++) {
+      const arrived = nextMessage(first, topic);
+      pub.publish(topic, `before-${i}`, { qos: 0 });
+      await arrived;
+    }
+    const second = await connectTls(t, device, { protocolVersion: 5 });
+    await subscribe(second, topic, 0);
+    const both = [nextMessage(first, topic), nextMessage(second, topic)];
+    pub.publish(topic, 'both', { qos: 0 });
+    expect((await Promise.all(both)).map((m) => m.payload)).toEqual(['both', 'both']);
+    await first.unsubscribeAsync(`${base}/+`);
+    const onlySecond = nextMessage(second, topic);
+    pub.publish(topic, 'second only', { qos: 0 });
+    expect((await onlySecond).payload).toBe('second only');
+    // The same round trip again: had the removed subscription still matched, its copy would be here by now.
+    await first.publishAsync(unique('flush'), 'x', { qos: 1 });
+    firstGot.stop();
+    expect(firstGot.messages.map((m) => m.payload)).toEqual(['before-0', 'before-1', 'before-2', 'both']);
+    await end(first, second, pub);
+  });
+
   it('iot:Receive is checked at each delivery: a subscriber denied Receive on one topic gets the others', async () => {
     const base = unique('receive');
     const policy = {

@@ -19,7 +19,9 @@
  * - batchQoS0Deliveries: a client's QoS 0 deliveries, written and completed
  *   once per event-loop turn instead of one by one;
  * - readPlainPublishes: plain PUBLISH frames read before aedes's parser sees
- *   the chunk (publish-decoding.ts), handed on as its parser would.
+ *   the chunk (publish-decoding.ts), handed on as its parser would;
+ * - rememberTopicMatches: the router's answer to "which subscriptions match
+ *   this topic", kept until a subscription is added or removed.
  */
 import { createRequire } from 'node:module';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
@@ -52,7 +54,7 @@ export interface EngineOptions extends Pick<AedesOptions, 'persistence' | 'preCo
 export async function startEngine(options: EngineOptions): Promise<Aedes> {
   installOutgoingRewrite();
   const { concurrency, topicAliasMaximum, receiveMaximum, sessionExpiryLimitSeconds, ...hooks } = options;
-  return Aedes.createBroker({
+  const aedes = await Aedes.createBroker({
     ...hooks,
     concurrency,
     topicAliasMaximum,
@@ -62,6 +64,9 @@ export async function startEngine(options: EngineOptions): Promise<Aedes> {
     // Our outbound budget (outbound.ts) decides when a client that does not read goes; aedes never waits on a socket.
     drainTimeout: 0,
   });
+  // When the router no longer looks as expected, it matches every topic every time (slower, the same).
+  rememberTopicMatches(aedes);
+  return aedes;
 }
 
 /** Serializes a packet the way aedes would (for the answers we write ourselves, such as a refusing CONNACK). */
@@ -133,6 +138,52 @@ export function rewriteOutgoing(conn: object, rewrite: Rewrite): void {
 export function routerQueue(aedes: Aedes): { readonly length: number } | undefined {
   const mq = (aedes as unknown as { mq?: { length?: unknown } }).mq;
   return typeof mq?.length === 'number' ? (mq as { length: number }) : undefined;
+}
+
+/** The router's topic matcher (qlobber, inside mqemitter), as rememberTopicMatches uses it. */
+interface TopicMatcher {
+  match(topic: string, ...rest: unknown[]): unknown;
+  add(...args: unknown[]): unknown;
+  remove(...args: unknown[]): unknown;
+  clear?(...args: unknown[]): unknown;
+}
+
+/** Topics whose matches are remembered; past it they start over (publishers may walk endless topics). */
+const MATCHES_KEPT = 4096;
+
+/**
+ * The router matches every message's topic against every subscription
+ * (splitting the topic into levels each time), while a device keeps
+ * publishing to the same few topics and subscriptions change rarely. The
+ * answer per topic is kept until any subscription is added or removed (or
+ * all are cleared). The router only reads the answer. Returns false when the
+ * router no longer looks as expected (then it matches every time).
+ */
+function rememberTopicMatches(aedes: Aedes): boolean {
+  const matcher = (aedes as unknown as { mq?: { _matcher?: Partial<TopicMatcher> } }).mq?._matcher;
+  if (typeof matcher?.match !== 'function' || typeof matcher.add !== 'function' || typeof matcher.remove !== 'function') return false;
+  const { match, add, remove, clear } = matcher as TopicMatcher;
+  const matches = new Map<string, unknown>();
+  matcher.match = function (this: unknown, topic: string, ...rest: unknown[]): unknown {
+    if (rest.length > 0 || typeof topic !== 'string') return match.call(this, topic, ...rest);
+    let found = matches.get(topic);
+    if (found === undefined) {
+      found = match.call(this, topic);
+      if (matches.size >= MATCHES_KEPT) matches.clear();
+      matches.set(topic, found);
+    }
+    return found;
+  };
+  const forgetting =
+    (change: (...args: unknown[]) => unknown) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      matches.clear();
+      return change.apply(this, args);
+    };
+  matcher.add = forgetting(add);
+  matcher.remove = forgetting(remove);
+  if (typeof clear === 'function') matcher.clear = forgetting(clear);
+  return true;
 }
 
 type Delivery = (packet: object, done: () => void) => void;
