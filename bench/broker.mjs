@@ -18,6 +18,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { IoTClient, AttachPolicyCommand, CreateCertificateFromCsrCommand, CreatePolicyCommand } from '@aws-sdk/client-iot';
 import { DEFAULT_EC, createCsr, generateKeyPair, privateKeyToPem } from '../dist/pki/index.js';
+import { spawnLocalIot } from './local-iot.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,11 +33,15 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-function start(file, args, options = {}) {
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+/** Stopped with SIGTERM when the bench ends (SIGKILL if it dies). */
+function track(child) {
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
+}
+
+function start(file, args, options = {}) {
+  return track(spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options }));
 }
 
 function exited(child) {
@@ -62,15 +67,8 @@ function rssMb(pid) {
 async function startLocalIot() {
   const dataDir = path.join(work, 'local');
   const env = { ...process.env, IOTCTL_CONFIG_DIR: path.join(work, 'config') };
-  const child = start(process.execPath, [path.join(root, 'bin/iotctl.js'), 'local', 'start', '--data-dir', dataDir, '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', '--quiet'], { env });
-  const ready = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-    });
-    child.on('exit', (code) => reject(new Error(`iotctl local start exited ${code}`)));
-  });
+  const { child, ready } = await spawnLocalIot(['--data-dir', dataDir], env);
+  track(child);
   // A device certificate and a policy with wildcards in its resources: every CONNECT, PUBLISH, SUBSCRIBE and delivery is evaluated.
   const iot = new IoTClient({ endpoint: ready.controlPlane, region: ready.region, credentials: { accessKeyId: ready.accessKeyId, secretAccessKey: ready.secretAccessKey } });
   const keyPair = await generateKeyPair(DEFAULT_EC);

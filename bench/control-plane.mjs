@@ -4,30 +4,20 @@
 // client against a bare node:http server that answers the same body without any
 // work (no SigV4, no routing), so the ratio shows what the emulator itself costs.
 // Usage: node bench/control-plane.mjs [seconds per level]   (run `npm run build` first)
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateThingCommand, DescribeThingCommand, IoTClient } from '@aws-sdk/client-iot';
+import { spawnLocalIot } from './local-iot.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.argv[2] ?? 5);
 const LEVELS = [1, 8, 32];
 
 function startEmulator() {
   const env = { ...process.env, IOTCTL_CONFIG_DIR: mkdtempSync(path.join(os.tmpdir(), 'iotctl-bench-')) };
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'iotctl.js'), 'local', 'start', '--ephemeral', '--port', '0', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve({ child, ready: JSON.parse(out.split('\n')[0]) });
-    });
-    child.on('exit', (code) => reject(new Error(`iotctl local start exited ${code}`)));
-  });
+  return spawnLocalIot(['--ephemeral'], env);
 }
 
 /** The same answer DescribeThing gives, with no work behind it. */

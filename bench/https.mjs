@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import { spawnLocalIot } from './local-iot.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'iotctl.js');
@@ -31,17 +32,8 @@ function run(cmd, args, { stdin } = {}) {
   });
 }
 
-const local = spawn(process.execPath, [bin, 'local', 'start', '--ephemeral', '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-process.on('exit', () => local.kill('SIGKILL'));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
-const ready = await new Promise((resolve, reject) => {
-  let out = '';
-  local.stdout.on('data', (d) => {
-    out += d;
-    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-  });
-  local.on('exit', (code) => reject(new Error(`iotctl local start exited ${code}`)));
-});
+const { child: local, ready } = await spawnLocalIot(['--ephemeral'], env);
 await run(process.execPath, [bin, '--profile', 'local', 'provision', 'bench', '--template', 'http-device', '--yes']);
 const device = path.join(work, 'bench');
 const httpsPort = ready.https.split(':')[1];

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import { spawnLocalIot } from './local-iot.mjs';
 import { IoTDataPlaneClient, PublishCommand, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,16 +23,7 @@ const N = 500;
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'iotctl-bench-shadow-'));
 const env = { ...process.env, IOTCTL_CONFIG_DIR: path.join(work, 'config'), NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-const local = spawn(process.execPath, [bin, 'local', 'start', '--data-dir', path.join(work, 'data'), '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-process.on('exit', () => local.kill('SIGKILL'));
-const ready = await new Promise((resolve, reject) => {
-  let out = '';
-  local.stdout.on('data', (d) => {
-    out += d;
-    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-  });
-  local.on('exit', (code) => reject(new Error(`iotctl local start exited ${code}`)));
-});
+const { child: local, ready } = await spawnLocalIot(['--data-dir', path.join(work, 'data')], env);
 const provision = spawn(process.execPath, [bin, '--profile', 'local', 'provision', 'bench', '--template', 'shadow', '--yes'], { env, cwd: work, stdio: 'ignore' });
 await new Promise((resolve, reject) => provision.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`provision exited ${code}`)))));
 

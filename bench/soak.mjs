@@ -12,21 +12,19 @@
 //    finish their headers, and garbage after CONNECT.
 // Every 5 s it samples the broker's RSS and open file descriptors.
 // Usage: node bench/soak.mjs [seconds=180] [clients=1000] [misbehaving=100]   (after npm run build)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { IoTClient, AttachPolicyCommand, CreateCertificateFromCsrCommand, CreatePolicyCommand } from '@aws-sdk/client-iot';
 import { SignatureV4 } from '@smithy/signature-v4';
 import mqtt from 'mqtt';
+import { spawnLocalIot } from './local-iot.mjs';
 import { DEFAULT_EC, createCsr, generateKeyPair, privateKeyToPem } from '../dist/pki/index.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.argv[2] ?? 180);
 const CLIENTS = Number(process.argv[3] ?? 1000);
 const MISBEHAVING = Number(process.argv[4] ?? 100);
@@ -42,16 +40,7 @@ const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11,
 // ------------------------------------------------------------- the broker
 
 const env = { ...process.env, IOTCTL_CONFIG_DIR: path.join(work, 'config') };
-const broker = spawn(process.execPath, [path.join(root, 'bin/iotctl.js'), 'local', 'start', '--data-dir', path.join(work, 'local'), '--port', '0', '--mqtt-port', '0', '--ws-port', '0', '--https-port', '0', '--json', '--quiet'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-process.on('exit', () => broker.kill('SIGKILL'));
-const ready = await new Promise((resolve, reject) => {
-  let out = '';
-  broker.stdout.on('data', (d) => {
-    out += d;
-    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-  });
-  broker.on('exit', (code) => reject(new Error(`iotctl local start exited ${code}`)));
-});
+const { child: broker, ready } = await spawnLocalIot(['--data-dir', path.join(work, 'local')], env);
 const mqttPort = Number(ready.mqtt.split(':')[1]);
 const wsPort = Number(/:(\d+)\/mqtt$/.exec(ready.websocket)[1]);
 const ca = readFileSync(ready.caFile);
